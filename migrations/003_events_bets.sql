@@ -1,0 +1,200 @@
+CREATE TABLE events (
+  id          bigserial PRIMARY KEY,
+  sport       text NOT NULL CHECK (sport IN ('football', 'basketball', 'tennis')),
+  round_no    bigint NOT NULL,
+  match_no    int NOT NULL,
+  home        text NOT NULL,
+  away        text NOT NULL,
+  kickoff_at  timestamptz NOT NULL,
+  -- the model parameters the odds and the result come from; published so anyone can recompute both
+  params      jsonb NOT NULL,
+  margin      numeric NOT NULL,
+  seed_hash   text NOT NULL,
+  -- revealed only once the event has a result
+  server_seed text NOT NULL,
+  status      text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resulted', 'settled')),
+  result      jsonb,
+  score       text,
+  resulted_at timestamptz,
+  settled_at  timestamptz,
+  created_at  timestamptz NOT NULL,
+  UNIQUE (sport, round_no, match_no)
+);
+CREATE INDEX events_open_idx ON events (kickoff_at) WHERE status = 'open';
+CREATE INDEX events_resulted_idx ON events (kickoff_at) WHERE status = 'resulted';
+
+CREATE TABLE outcomes (
+  id       bigserial PRIMARY KEY,
+  event_id bigint NOT NULL REFERENCES events (id),
+  market   text NOT NULL,
+  pick     text NOT NULL,
+  line     numeric,
+  -- decimal odds in hundredths: 185 = 1.85
+  odds     int NOT NULL CHECK (odds >= 101),
+  result   text CHECK (result IN ('won', 'lost', 'void')),
+  UNIQUE (event_id, market, pick)
+);
+
+CREATE TABLE bets (
+  id               bigserial PRIMARY KEY,
+  reference        text UNIQUE,
+  idempotency_key  text NOT NULL UNIQUE,
+  input_hash       text NOT NULL,
+  player_id        bigint NOT NULL REFERENCES players (id),
+  stake            bigint NOT NULL CHECK (stake > 0),
+  excise           bigint NOT NULL CHECK (excise >= 0),
+  net_stake        bigint NOT NULL CHECK (net_stake > 0),
+  potential_payout bigint NOT NULL,
+  legs             int NOT NULL CHECK (legs BETWEEN 1 AND 10),
+  state            text NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'won', 'lost', 'void', 'rejected')),
+  payout           bigint,
+  wht              bigint,
+  placed_at        timestamptz NOT NULL,
+  settled_at       timestamptz
+);
+CREATE INDEX bets_player_idx ON bets (player_id, id DESC);
+CREATE INDEX bets_open_idx ON bets (id) WHERE state = 'open';
+
+CREATE TABLE bet_selections (
+  bet_id     bigint NOT NULL REFERENCES bets (id),
+  leg        int NOT NULL,
+  event_id   bigint NOT NULL REFERENCES events (id),
+  outcome_id bigint NOT NULL REFERENCES outcomes (id),
+  odds       int NOT NULL,
+  PRIMARY KEY (bet_id, leg)
+);
+CREATE INDEX bet_selections_event_idx ON bet_selections (event_id, bet_id);
+
+-- Short human bet references ("B7K2QX") from the bet id: an odd multiplier is a bijection modulo 2^25, so
+-- references never collide and do not reveal how many bets came before. Crockford base32 avoids I, L, O, U.
+CREATE FUNCTION bet_reference(p_id bigint) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  alphabet constant text := '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  bits int := CASE WHEN p_id < 33554432 THEN 25 ELSE 40 END;
+  x bigint := ((p_id * 1103515245 + 12345) & ((1::bigint << bits) - 1));
+  out text := '';
+BEGIN
+  FOR i IN 1 .. bits / 5 LOOP
+    out := substr(alphabet, (x & 31)::int + 1, 1) || out;
+    x := x >> 5;
+  END LOOP;
+  RETURN 'B' || out;
+END $$;
+
+-- Places a bet in one round trip. Every check that depends on state other callers can change (odds, kickoff,
+-- balance, exclusion, daily stake) is made here, under the player's wallet lock, so no race slips between check
+-- and debit. Stake rules that depend only on the input are checked in TypeScript before the call.
+CREATE FUNCTION place_bet(
+  p_key text, p_hash text, p_player bigint, p_stake bigint, p_excise bigint, p_potential bigint,
+  p_outcomes bigint[], p_odds int[], p_events bigint[], p_now timestamptz, p_day date,
+  p_stakes_account bigint, p_excise_account bigint
+) RETURNS TABLE (outcome text, bet_id bigint, reference text, detail jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_wallet   bigint;
+  v_balance  bigint;
+  v_status   text;
+  v_excluded timestamptz;
+  v_limit    bigint;
+  v_staked   bigint;
+  v_bet      bigint;
+  v_ref      text;
+  v_hash     text;
+  v_detail   jsonb;
+  v_accounts bigint[];
+  v_amounts  bigint[];
+  v_result   text;
+BEGIN
+  SELECT a.id, a.balance, p.status, p.excluded_until, p.daily_stake_limit
+    INTO v_wallet, v_balance, v_status, v_excluded, v_limit
+    FROM players p JOIN accounts a ON a.id = p.wallet_account_id
+    WHERE p.id = p_player
+    FOR UPDATE OF a;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'player_not_found'::text, NULL::bigint, NULL::text, NULL::jsonb;
+    RETURN;
+  END IF;
+
+  SELECT b.id, b.reference, b.input_hash INTO v_bet, v_ref, v_hash FROM bets b WHERE b.idempotency_key = p_key;
+  IF FOUND THEN
+    RETURN QUERY SELECT CASE WHEN v_hash = p_hash THEN 'duplicate' ELSE 'conflict' END, v_bet, v_ref, NULL::jsonb;
+    RETURN;
+  END IF;
+
+  IF v_status <> 'active' THEN
+    RETURN QUERY SELECT 'player_blocked'::text, NULL::bigint, NULL::text, NULL::jsonb;
+    RETURN;
+  END IF;
+  IF v_excluded IS NOT NULL AND v_excluded > p_now THEN
+    RETURN QUERY SELECT 'self_excluded'::text, NULL::bigint, NULL::text, jsonb_build_object('until', v_excluded);
+    RETURN;
+  END IF;
+
+  SELECT jsonb_agg(s.oid) INTO v_detail
+    FROM unnest(p_outcomes, p_events) AS s(oid, eid)
+    WHERE NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.id = s.oid AND o.event_id = s.eid);
+  IF v_detail IS NOT NULL THEN
+    RETURN QUERY SELECT 'selection_not_found'::text, NULL::bigint, NULL::text, v_detail;
+    RETURN;
+  END IF;
+
+  SELECT jsonb_agg(DISTINCT e.id) INTO v_detail
+    FROM outcomes o JOIN events e ON e.id = o.event_id
+    WHERE o.id = ANY (p_outcomes) AND (e.status <> 'open' OR e.kickoff_at <= p_now);
+  IF v_detail IS NOT NULL THEN
+    RETURN QUERY SELECT 'event_closed'::text, NULL::bigint, NULL::text, v_detail;
+    RETURN;
+  END IF;
+
+  SELECT jsonb_agg(jsonb_build_object('outcomeId', o.id, 'odds', o.odds)) INTO v_detail
+    FROM unnest(p_outcomes, p_odds) AS s(oid, odds) JOIN outcomes o ON o.id = s.oid
+    WHERE o.odds <> s.odds;
+  IF v_detail IS NOT NULL THEN
+    RETURN QUERY SELECT 'odds_changed'::text, NULL::bigint, NULL::text, v_detail;
+    RETURN;
+  END IF;
+
+  SELECT t.staked INTO v_staked FROM player_daily_totals t WHERE t.player_id = p_player AND t.day = p_day;
+  v_staked := coalesce(v_staked, 0);
+  IF v_limit IS NOT NULL AND v_staked + p_stake > v_limit THEN
+    RETURN QUERY SELECT 'daily_stake_limit'::text, NULL::bigint, NULL::text,
+      jsonb_build_object('remaining', greatest(v_limit - v_staked, 0));
+    RETURN;
+  END IF;
+
+  IF v_balance < p_stake THEN
+    RETURN QUERY SELECT 'insufficient_funds'::text, NULL::bigint, NULL::text, jsonb_build_object('balance', v_balance);
+    RETURN;
+  END IF;
+
+  v_bet := nextval(pg_get_serial_sequence('bets', 'id'));
+  v_ref := bet_reference(v_bet);
+  INSERT INTO bets (id, reference, idempotency_key, input_hash, player_id, stake, excise, net_stake, potential_payout,
+                    legs, placed_at)
+    VALUES (v_bet, v_ref, p_key, p_hash, p_player, p_stake, p_excise, p_stake - p_excise, p_potential,
+            array_length(p_outcomes, 1), p_now);
+
+  INSERT INTO bet_selections (bet_id, leg, event_id, outcome_id, odds)
+    SELECT v_bet, s.n, o.event_id, o.id, s.odds
+    FROM unnest(p_outcomes, p_odds) WITH ORDINALITY AS s(oid, odds, n) JOIN outcomes o ON o.id = s.oid;
+
+  IF p_excise > 0 THEN
+    v_accounts := ARRAY[v_wallet, p_stakes_account, p_excise_account];
+    v_amounts := ARRAY[-p_stake, p_stake - p_excise, p_excise];
+  ELSE
+    v_accounts := ARRAY[v_wallet, p_stakes_account];
+    v_amounts := ARRAY[-p_stake, p_stake];
+  END IF;
+  SELECT t.outcome INTO v_result
+    FROM ledger_transfer('bet:' || p_key, 'bet_place', p_hash, v_ref, v_accounts, v_amounts, p_now) t;
+  IF v_result <> 'created' THEN
+    RAISE EXCEPTION 'bet % could not be charged: %', v_ref, v_result;
+  END IF;
+
+  INSERT INTO player_daily_totals (player_id, day, staked) VALUES (p_player, p_day, p_stake)
+    ON CONFLICT (player_id, day) DO UPDATE SET staked = player_daily_totals.staked + EXCLUDED.staked;
+
+  RETURN QUERY SELECT 'placed'::text, v_bet, v_ref, jsonb_build_object('balance', v_balance - p_stake);
+END $$;
+
+CREATE AGGREGATE product (numeric) (SFUNC = numeric_mul, STYPE = numeric, INITCOND = '1');
