@@ -53,7 +53,7 @@ export async function schedulerTick(deps: SchedulerDeps, now: Date): Promise<Tic
   return { created, drawn, settled };
 }
 
-const SCHEDULER_LOCK = 7_290_003;
+export const SCHEDULER_LOCK = 7_290_003;
 
 /**
  * Runs a tick only while holding the scheduler's advisory lock, so among many app instances one schedules at a time;

@@ -6,9 +6,10 @@
  *   serialisation rules apply (e.g. `undefined` fields disappear, a BigInt throws);
  * - TTLs are measured on the injectable clock (`opts.now`), and expired entries behave
  *   as absent, so expiry is testable without sleeping;
- * - the per-session lock is an in-process mutex with the same `ttlMs` / `waitMs`
+ * - the per-session lock is an in-process FIFO mutex with the same `ttlMs` / `waitMs`
  *   semantics: the lock expires `ttlMs` after it was taken (on the injected clock) and
- *   may then be taken over; `waitMs` is a real-time bound on how long `lock` waits;
+ *   may then be taken over; `waitMs` is a real-time bound on how long `lock` waits.
+ *   Waiters are served in arrival order (the Redis lock gives no such guarantee);
  * - hop records go to an in-process array drained through `readHops` / `ackHops`.
  */
 import { randomUUID } from 'node:crypto';
@@ -31,7 +32,13 @@ interface HeldLock {
   expiresAt: number;
 }
 
-/** How often a waiting `lock` re-checks for an expired holder (real time). */
+interface Waiter {
+  ttlMs: number;
+  grant(token: string): void;
+  fail(err: Error): void;
+}
+
+/** While callers are queued, how often to check whether the holder's lock expired (real time). */
 const LOCK_POLL_MS = 10;
 /** Sweep expired entries every this many writes so abandoned sessions do not leak. */
 const SWEEP_EVERY = 1_000;
@@ -49,8 +56,10 @@ export class MemorySessionStore implements SessionStore {
   private readonly sessions = new Map<string, Expiring>();
   private readonly resumes = new Map<string, Expiring>();
   private readonly locks = new Map<string, HeldLock>();
-  /** per-session waiters, woken in arrival order when the lock is released */
-  private readonly waiters = new Map<string, Set<() => void>>();
+  /** per-session FIFO of callers waiting for the lock (present only while non-empty) */
+  private readonly queues = new Map<string, Waiter[]>();
+  /** per-session timers that hand an expired lock to the queue head */
+  private readonly pollers = new Map<string, ReturnType<typeof setInterval>>();
   private hops: { id: string; json: string }[] = [];
   private hopCounter = 0;
   private writes = 0;
@@ -64,15 +73,38 @@ export class MemorySessionStore implements SessionStore {
   async lock(sessionId: string, opts?: { ttlMs?: number; waitMs?: number }): Promise<SessionLock | null> {
     this.assertOpen();
     const { ttlMs, waitMs } = lockOptions(opts);
-    const deadline = Date.now() + waitMs;
-    for (;;) {
+    this.handOff(sessionId); // notice an expired holder now rather than at the next poll
+    // no barging: while others are queued for this session, newcomers queue behind them
+    if (!this.queues.has(sessionId)) {
       const token = this.tryAcquire(sessionId, ttlMs);
       if (token !== null) return this.makeLock(sessionId, token);
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return null;
-      await this.waitForRelease(sessionId, Math.min(LOCK_POLL_MS, remaining));
-      this.assertOpen();
     }
+    if (waitMs === 0) return null;
+    return new Promise<SessionLock | null>((resolve, reject) => {
+      const waiter: Waiter = {
+        ttlMs,
+        grant: (token) => {
+          clearTimeout(timer);
+          resolve(this.makeLock(sessionId, token));
+        },
+        fail: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.removeWaiter(sessionId, waiter);
+        resolve(null);
+      }, waitMs);
+      let queue = this.queues.get(sessionId);
+      if (queue === undefined) {
+        queue = [];
+        this.queues.set(sessionId, queue);
+        // the holder may also go away by expiring (injected clock): check periodically
+        this.pollers.set(sessionId, setInterval(() => this.handOff(sessionId), LOCK_POLL_MS));
+      }
+      queue.push(waiter);
+    });
   }
 
   async load(sessionId: string): Promise<SessionRecord | null> {
@@ -135,8 +167,11 @@ export class MemorySessionStore implements SessionStore {
 
   async close(): Promise<void> {
     this.closed = true;
-    // wake waiters so they notice the store is closed instead of polling until waitMs
-    for (const key of [...this.waiters.keys()]) this.wake(key);
+    // queued lock callers must not wait out their waitMs on a closed store
+    for (const [sessionId, queue] of [...this.queues]) {
+      this.dropQueue(sessionId);
+      for (const waiter of queue) waiter.fail(new Error('MemorySessionStore is closed'));
+    }
   }
 
   // ---------------------------------------------------------------------------
@@ -174,35 +209,38 @@ export class MemorySessionStore implements SessionStore {
         // compare-and-delete: a lock that expired and was taken over is not ours anymore
         if (this.locks.get(sessionId)?.token !== token) return;
         this.locks.delete(sessionId);
-        this.wake(sessionId);
+        this.handOff(sessionId);
       },
     };
   }
 
-  private waitForRelease(sessionId: string, ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      let set = this.waiters.get(sessionId);
-      if (set === undefined) {
-        set = new Set();
-        this.waiters.set(sessionId, set);
-      }
-      const waiters = set;
-      const done = (): void => {
-        clearTimeout(timer);
-        waiters.delete(done);
-        if (waiters.size === 0 && this.waiters.get(sessionId) === waiters) this.waiters.delete(sessionId);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      waiters.add(done);
-    });
+  /** Gives the lock to the longest-waiting caller once it is free (released or expired). */
+  private handOff(sessionId: string): void {
+    const queue = this.queues.get(sessionId);
+    if (queue === undefined) return;
+    const now = this.now();
+    const held = this.locks.get(sessionId);
+    if (held !== undefined && held.expiresAt > now) return;
+    const next = queue.shift();
+    if (queue.length === 0) this.dropQueue(sessionId);
+    if (next === undefined) return;
+    const token = randomUUID();
+    this.locks.set(sessionId, { token, expiresAt: now + next.ttlMs });
+    next.grant(token);
   }
 
-  /** Wakes the waiters of one session; they retry in arrival order, the first one wins. */
-  private wake(sessionId: string): void {
-    const set = this.waiters.get(sessionId);
-    if (set === undefined) return;
-    for (const done of [...set]) done();
+  private removeWaiter(sessionId: string, waiter: Waiter): void {
+    const queue = this.queues.get(sessionId);
+    if (queue === undefined) return;
+    const i = queue.indexOf(waiter);
+    if (i >= 0) queue.splice(i, 1);
+    if (queue.length === 0) this.dropQueue(sessionId);
+  }
+
+  private dropQueue(sessionId: string): void {
+    this.queues.delete(sessionId);
+    clearInterval(this.pollers.get(sessionId));
+    this.pollers.delete(sessionId);
   }
 
   private afterWrite(): void {
