@@ -1,14 +1,15 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 // phone numbers never reach the logs whole: 254712345678 → 2547****5678
-const MSISDN_IN_TEXT = /\+?(254[17]\d)(\d{4})(\d{4})\b/g;
+const MSISDN_IN_TEXT = /\+?(?<!\d)(254[17])(\d{4})(\d{4})(?!\d)/g;
 
 export function maskPhones(text: string): string {
   return text.replace(MSISDN_IN_TEXT, '$1****$3');
 }
 
-export function createLogger(level: string): Logger {
-  return pino({
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
     level,
     hooks: {
       logMethod(args, method) {
@@ -21,5 +22,7 @@ export function createLogger(level: string): Logger {
     formatters: {
       log: (obj) => JSON.parse(maskPhones(JSON.stringify(obj))) as Record<string, unknown>,
     },
-  });
+  },
+    destination,
+  );
 }
