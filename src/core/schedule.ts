@@ -32,9 +32,16 @@ export function roundAt(now: Date, intervalSeconds: number): number {
 export async function schedulerTick(deps: SchedulerDeps, now: Date): Promise<TickSummary> {
   const { eventIntervalSeconds: interval, roundsAhead, margin } = deps.settings;
   const current = roundAt(now, interval);
+  // look before inserting: a conflicting insert would still burn event ids every tick
+  const existing = await deps.db.query<{ sport: string; round_no: unknown }>(
+    'SELECT DISTINCT sport, round_no FROM events WHERE sport = ANY ($3) AND round_no BETWEEN $1 AND $2',
+    [current + 1, current + roundsAhead, SPORTS],
+  );
+  const have = new Set(existing.rows.map((r) => `${r.sport}:${int(r.round_no)}`));
   let created = 0;
   for (let roundNo = current + 1; roundNo <= current + roundsAhead; roundNo++) {
     for (const sport of SPORTS) {
+      if (have.has(`${sport}:${roundNo}`)) continue;
       created += await deps.db.tx((q) =>
         createRound(q, { sport, roundNo, kickoffAt: new Date(roundNo * interval * 1000), margin, now }),
       );
