@@ -36,3 +36,29 @@ CREATE TABLE withdrawals (
   finished_at         timestamptz
 );
 CREATE INDEX withdrawals_player_idx ON withdrawals (player_id, id DESC);
+
+-- Transactional outbox: a message owed to a player is written in the same transaction as the event it reports, so
+-- no receipt is lost and none is sent for money that did not move. The sender renders `kind` + `params` in the
+-- player's language when it sends.
+CREATE TABLE sms_outbox (
+  id                  bigserial PRIMARY KEY,
+  player_id           bigint REFERENCES players (id),
+  msisdn              text NOT NULL,
+  kind                text NOT NULL,
+  params              jsonb NOT NULL DEFAULT '{}',
+  -- one message per event however often the event is replayed ("bet_placed:123")
+  dedupe_key          text UNIQUE,
+  status              text NOT NULL DEFAULT 'pending'
+                      CHECK (status IN ('pending', 'sent', 'failed', 'delivered', 'undelivered')),
+  attempts            int NOT NULL DEFAULT 0,
+  next_attempt_at     timestamptz NOT NULL,
+  created_at          timestamptz NOT NULL,
+  sent_at             timestamptz,
+  provider_message_id text,
+  cost                text,
+  delivery_status     text,
+  failure_reason      text
+);
+CREATE INDEX sms_outbox_due_idx ON sms_outbox (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX sms_outbox_provider_idx ON sms_outbox (provider_message_id);
+CREATE INDEX sms_outbox_player_idx ON sms_outbox (player_id, id DESC);

@@ -194,6 +194,13 @@ BEGIN
   INSERT INTO player_daily_totals (player_id, day, staked) VALUES (p_player, p_day, p_stake)
     ON CONFLICT (player_id, day) DO UPDATE SET staked = player_daily_totals.staked + EXCLUDED.staked;
 
+  INSERT INTO sms_outbox (player_id, msisdn, kind, params, dedupe_key, next_attempt_at, created_at)
+    SELECT p_player, p.msisdn, 'bet_placed',
+           jsonb_build_object('reference', v_ref, 'stake', p_stake, 'potentialPayout', p_potential,
+                              'legs', array_length(p_outcomes, 1)),
+           'bet_placed:' || v_bet, p_now, p_now
+      FROM players p WHERE p.id = p_player;
+
   RETURN QUERY SELECT 'placed'::text, v_bet, v_ref, jsonb_build_object('balance', v_balance - p_stake);
 END $$;
 

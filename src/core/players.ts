@@ -2,6 +2,7 @@ import { nairobiDay } from './clock.ts';
 import { int, intOrNull, type Db, type Queryable } from './db.ts';
 import type { Cents } from './money.ts';
 import { fail, ok, type Outcome } from './outcome.ts';
+import { queueSms } from './outbox.ts';
 
 export type Language = 'en' | 'sw';
 
@@ -113,16 +114,26 @@ export async function setDailyLimits(
   );
 }
 
-/** a player can lengthen a self-exclusion but never shorten it */
-export async function selfExclude(q: Queryable, playerId: number, days: number, now: Date): Promise<Date> {
+/** a player can lengthen a self-exclusion but never shorten it; the confirmation SMS commits with it */
+export async function selfExclude(db: Db, playerId: number, days: number, now: Date): Promise<Date> {
   if (!Number.isInteger(days) || days < 1 || days > 3650) throw new Error(`bad exclusion length ${days}`);
   const until = new Date(now.getTime() + days * 86_400_000);
-  const { rows } = await q.query<{ excluded_until: Date | string }>(
-    `UPDATE players SET excluded_until = greatest(coalesce(excluded_until, $2), $2) WHERE id = $1
-     RETURNING excluded_until`,
-    [playerId, until],
-  );
-  return new Date(rows[0]!.excluded_until);
+  return db.tx(async (q) => {
+    const { rows } = await q.query<{ excluded_until: Date | string }>(
+      `UPDATE players SET excluded_until = greatest(coalesce(excluded_until, $2), $2) WHERE id = $1
+       RETURNING excluded_until`,
+      [playerId, until],
+    );
+    const effective = new Date(rows[0]!.excluded_until);
+    await queueSms(q, {
+      playerId,
+      kind: 'self_excluded',
+      params: { until: effective.toISOString(), days },
+      dedupeKey: `self_excluded:${playerId}:${now.getTime()}`,
+      now,
+    });
+    return effective;
+  });
 }
 
 export async function setBlocked(q: Queryable, playerId: number, blocked: boolean): Promise<void> {

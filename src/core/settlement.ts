@@ -1,6 +1,7 @@
 import type { SystemAccountIds } from './accounts.ts';
 import { int, type Db, type Queryable } from './db.ts';
 import { transfer } from './ledger.ts';
+import { queueSms } from './outbox.ts';
 import { fail, ok, type Outcome } from './outcome.ts';
 import { modelFor } from './sports/leagues.ts';
 import type { OutcomeResult, Sport } from './sports/types.ts';
@@ -166,6 +167,15 @@ async function settleResolvedBets(
       WHERE a.id = t.wallet`,
     [now],
   );
+  await q.query(
+    `INSERT INTO sms_outbox (player_id, msisdn, kind, params, dedupe_key, next_attempt_at, created_at)
+     SELECT p.id, p.msisdn, 'bet_' || s.state,
+            jsonb_build_object('reference', s.reference, 'payout', s.payout, 'wht', s.wht, 'credited', s.credit),
+            'bet_settled:' || s.bet_id, $1, $1
+       FROM settle_batch s JOIN bets b ON b.id = s.bet_id JOIN players p ON p.id = b.player_id
+      WHERE s.state IN ('won', 'void')`,
+    [now],
+  );
   const { rows } = await q.query<{ state: string; n: unknown }>(
     `WITH done AS (
        UPDATE bets b SET state = s.state, payout = s.payout, wht = s.wht, settled_at = $1
@@ -186,8 +196,16 @@ export async function voidBet(
 ): Promise<Outcome<{ refunded: number }, 'not_found' | 'not_open'>> {
   return deps.db.tx(async (q) => {
     await q.query('SELECT pg_advisory_xact_lock($1)', [SETTLEMENT_LOCK]);
-    const { rows } = await q.query<{ state: string; stake: unknown; excise: unknown; net_stake: unknown; reference: string; wallet: unknown }>(
-      `SELECT b.state, b.stake, b.excise, b.net_stake, b.reference, p.wallet_account_id AS wallet
+    const { rows } = await q.query<{
+      state: string;
+      stake: unknown;
+      excise: unknown;
+      net_stake: unknown;
+      reference: string;
+      wallet: unknown;
+      player_id: unknown;
+    }>(
+      `SELECT b.state, b.stake, b.excise, b.net_stake, b.reference, b.player_id, p.wallet_account_id AS wallet
          FROM bets b JOIN players p ON p.id = b.player_id WHERE b.id = $1 FOR UPDATE OF b`,
       [input.betId],
     );
@@ -212,6 +230,13 @@ export async function voidBet(
       stake,
       input.now,
     ]);
+    await queueSms(q, {
+      playerId: int(bet.player_id),
+      kind: 'bet_void',
+      params: { reference: bet.reference, payout: stake, wht: 0, credited: stake },
+      dedupeKey: `bet_settled:${input.betId}`,
+      now: input.now,
+    });
     return ok({ refunded: stake });
   });
 }

@@ -4,6 +4,7 @@ import { int, intOrNull, type Db, type Queryable } from './db.ts';
 import { transfer } from './ledger.ts';
 import type { Cents } from './money.ts';
 import { fail, ok, type Outcome } from './outcome.ts';
+import { queueSms } from './outbox.ts';
 import { depositTax, withdrawalTax, type TaxRules } from './taxes.ts';
 
 export interface WalletDeps {
@@ -71,7 +72,16 @@ export async function deposit(
     });
     if (result.status === 'conflict') return fail('idempotency_conflict');
     if (result.status === 'insufficient_funds') throw new Error('a deposit cannot overdraw');
-    if (result.status === 'created') await addDailyTotal(tq, input.playerId, input.now, 'deposited', input.amount);
+    if (result.status === 'created') {
+      await addDailyTotal(tq, input.playerId, input.now, 'deposited', input.amount);
+      await queueSms(tq, {
+        playerId: input.playerId,
+        kind: 'deposit_credited',
+        params: { receipt: input.receipt, amount: input.amount, excise: tax.tax, credited: tax.net, balance: result.walletBalance },
+        dedupeKey: `deposit:${input.receipt}`,
+        now: input.now,
+      });
+    }
     return ok({
       duplicate: result.status === 'duplicate',
       amount: input.amount,
@@ -212,6 +222,13 @@ async function finishWithdrawal(
       [id, target, detail.receipt ?? null, detail.reason ?? null, now],
     );
     if (target === 'failed') await addDailyTotal(tq, w.playerId, w.createdAt, 'withdrawn', -w.amount);
+    await queueSms(tq, {
+      playerId: w.playerId,
+      kind: target === 'completed' ? 'withdrawal_paid' : 'withdrawal_failed',
+      params: { withdrawalId: id, amount: w.amount, wht: w.wht, net: w.net, receipt: detail.receipt ?? null, reason: detail.reason ?? null },
+      dedupeKey: `withdrawal:${id}:${target}`,
+      now,
+    });
     return ok({ ...toWithdrawal(updated.rows[0]!), duplicate: false });
   };
   return q ? run(q) : deps.db.tx(run);
