@@ -25,6 +25,20 @@ export const ConfigSchema = z.object({
   WHT_BASE: z.enum(['withdrawal', 'winnings']).default('withdrawal'),
   SCHEDULER: z.enum(['on', 'off']).default('on'),
   SCHEDULER_TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  // USSD channel
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(180),
+  USSD_MAX_CHARS: z.coerce.number().int().min(70).max(182).default(160),
+  RESUME_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+  HOP_DRAIN_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  TERMS_URL: z.preprocess(emptyAsUnset, z.string().min(1).max(60).optional()),
+  SUPPORT_PHONE: z.preprocess(emptyAsUnset, z.string().min(1).max(20).optional()),
+  // payments (whole shillings)
+  MIN_DEPOSIT: kes(10),
+  MAX_DEPOSIT: kes(250_000),
+  MIN_WITHDRAWAL: kes(10),
+  MAX_WITHDRAWAL: kes(70_000),
+  DAILY_WITHDRAWAL_LIMIT: kes(150_000),
+  SIMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(3000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -39,7 +53,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const config = parsed.data;
-  if (config.MIN_STAKE > config.MAX_STAKE) throw new ConfigError('invalid configuration:\n  MIN_STAKE: above MAX_STAKE');
+  const ordered: [keyof Config, keyof Config][] = [
+    ['MIN_STAKE', 'MAX_STAKE'],
+    ['MIN_DEPOSIT', 'MAX_DEPOSIT'],
+    ['MIN_WITHDRAWAL', 'MAX_WITHDRAWAL'],
+    ['MAX_WITHDRAWAL', 'DAILY_WITHDRAWAL_LIMIT'],
+  ];
+  for (const [low, high] of ordered) {
+    if ((config[low] as number) > (config[high] as number)) {
+      throw new ConfigError(`invalid configuration:\n  ${low}: above ${high}`);
+    }
+  }
   return config;
 }
 
@@ -60,5 +84,16 @@ export function coreSettings(config: Config): CoreSettings {
     margin: config.ODDS_MARGIN,
     eventIntervalSeconds: config.EVENT_INTERVAL_SECONDS,
     roundsAhead: config.ROUNDS_AHEAD,
+  };
+}
+
+/** the channel's payment limits, in cents */
+export function paymentLimits(config: Config) {
+  return {
+    minDeposit: config.MIN_DEPOSIT * 100,
+    maxDeposit: config.MAX_DEPOSIT * 100,
+    minWithdrawal: config.MIN_WITHDRAWAL * 100,
+    maxWithdrawal: config.MAX_WITHDRAWAL * 100,
+    dailyWithdrawalLimit: config.DAILY_WITHDRAWAL_LIMIT * 100,
   };
 }

@@ -1,24 +1,94 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { openDatabase } from './adapters/db/open.ts';
 import { createApp } from './adapters/http/app.ts';
+import { createUssdRouter } from './adapters/http/ussd-routes.ts';
 import { createLogger } from './adapters/logger.ts';
-import { coreSettings, loadConfig, ConfigError, type Config } from './config.ts';
-import { systemClock } from './core/clock.ts';
-import { createCore } from './core/core.ts';
+import { createMenuServices } from './adapters/menu-services.ts';
+import { createInstantSimulator } from './adapters/payments/instant-simulator.ts';
+import { coreSettings, loadConfig, paymentLimits, ConfigError, type Config } from './config.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import { createCore, type Core } from './core/core.ts';
+import type { Db } from './core/db.ts';
 import { startScheduler, type RunningScheduler } from './core/schedule.ts';
+import { createMenuConversation } from './menus/menu-conversation.ts';
+import { handleHop } from './sessions/hop.ts';
+import { createHopLogDrainer } from './sessions/hop-log-drainer.ts';
+import { MemorySessionStore } from './sessions/memory-session-store.ts';
+import { RedisSessionStore } from './sessions/redis-session-store.ts';
+import type { SessionStore } from './sessions/session-store.ts';
 
 export interface Gateway {
   server: Server;
   port: number;
   stop(): Promise<void>;
+  /** the core the gateway runs on (tests open rounds and read balances through it) */
+  core: Core;
+  store: SessionStore;
+  /** moves every hop record waiting in the session store to PostgreSQL now */
+  drainHops(): Promise<number>;
+}
+
+/**
+ * Ready-made parts a caller can hand in instead of having them built from config (tests: a fresh database schema, a
+ * test clock, a store under its own Redis prefix). The gateway closes only what it built itself.
+ */
+export interface GatewayParts {
+  db?: Db;
+  store?: SessionStore;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/**
+ * Redis options for the hop path: a dead Redis must make a hop answer "busy" within about a second, never hang it.
+ * No offline queue (commands fail at once while disconnected), one retry per command, short timeouts; the client
+ * keeps reconnecting in the background (backoff capped at 2 s) and the next hop after recovery just works.
+ */
+const REDIS_OPTIONS = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  connectTimeout: 2_000,
+  commandTimeout: 1_000,
+  retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+} as const;
+
+async function openRedisStore(url: string, logger: Logger): Promise<RedisSessionStore> {
+  const redis = new Redis(url, REDIS_OPTIONS);
+  let down = false;
+  // ioredis reports every failed reconnect: log the outage once and its end once
+  redis.on('error', (err) => {
+    if (!down) logger.error({ err }, 'redis unavailable: USSD hops answer busy until it is back');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) logger.info('redis connection restored');
+    down = false;
+  });
+  // without an offline queue a hop sent before the first connect would fail: give it a moment, but start anyway
+  await new Promise<void>((resolve) => {
+    if (redis.status === 'ready') return resolve();
+    const timer = setTimeout(resolve, REDIS_OPTIONS.connectTimeout + 500);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return new RedisSessionStore(redis, { prefix: 'ussd:' });
 }
 
 /** the composition root: reads config, builds stores and services, wires them, listens */
-export async function startGateway(config: Config): Promise<Gateway> {
-  const logger = createLogger(config.LOG_LEVEL);
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  const core = await createCore(db, coreSettings(config), systemClock);
+export async function startGateway(config: Config, parts: GatewayParts = {}): Promise<Gateway> {
+  const logger = parts.logger ?? createLogger(config.LOG_LEVEL);
+  const clock = parts.clock ?? systemClock;
+  const db = parts.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+  const core = await createCore(db, coreSettings(config), clock);
+  const store =
+    parts.store ??
+    (config.REDIS_URL ? await openRedisStore(config.REDIS_URL, logger) : new MemorySessionStore({ now: () => clock().getTime() }));
+
   let scheduler: RunningScheduler | undefined;
   if (config.SCHEDULER === 'on') {
     scheduler = startScheduler(core, core.clock, {
@@ -31,25 +101,62 @@ export async function startGateway(config: Config): Promise<Gateway> {
       },
     });
   }
+
+  const payments = createInstantSimulator({ core, logger, delayMs: config.SIMULATOR_DELAY_MS });
+  const services = createMenuServices(core, payments, { limits: paymentLimits(config), logger });
+  const conversation = createMenuConversation(services, {
+    maxChars: config.USSD_MAX_CHARS,
+    ...(config.TERMS_URL ? { termsUrl: config.TERMS_URL } : {}),
+    ...(config.SUPPORT_PHONE ? { supportPhone: config.SUPPORT_PHONE } : {}),
+    // the conversation answers its own failures with the busy screen; this is the one log line for each
+    onError: (err) => logger.error({ err }, 'menu conversation failed: answered "Service busy"'),
+  });
+  const hopDeps = {
+    store,
+    conversation,
+    ttlSeconds: config.SESSION_TTL_SECONDS,
+    resumeWindowSeconds: config.RESUME_WINDOW_SECONDS,
+    clock,
+    logger,
+  };
+  const drainer = createHopLogDrainer({ store, db, logger });
+  drainer.start(config.HOP_DRAIN_MS);
+
   const app = createApp({
     logger,
-    probes: [{ name: 'database', check: async () => (await db.query('SELECT 1 AS up')).rows.length === 1 }],
+    probes: [
+      { name: 'database', check: async () => (await db.query('SELECT 1 AS up')).rows.length === 1 },
+      { name: 'sessions', check: () => store.ping() },
+    ],
+    routers: [createUssdRouter({ handleHop: (req) => handleHop(hopDeps, req), db, clock, logger })],
   });
   const server = app.listen(config.PORT);
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   logger.info(
-    { port, database: db.kind, scheduler: config.SCHEDULER },
+    {
+      port,
+      database: db.kind,
+      sessions: parts.store ? 'provided' : config.REDIS_URL ? 'redis' : 'memory',
+      scheduler: config.SCHEDULER,
+    },
     `gateway listening on http://localhost:${port}`,
   );
   return {
     server,
     port,
+    core,
+    store,
+    drainHops: () => drainer.drainAll(),
     async stop() {
       await scheduler?.stop();
+      // no new hops; then the hop log's last records reach PostgreSQL before anything closes
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await db.close();
+      await drainer.stop().catch((err: unknown) => logger.error({ err }, 'final hop log drain failed'));
+      await payments.close();
+      if (!parts.store) await store.close();
+      if (!parts.db) await db.close();
     },
   };
 }

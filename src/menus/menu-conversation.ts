@@ -1,0 +1,154 @@
+import { createActor, waitFor, type SnapshotFrom, type StateValue } from 'xstate';
+import type { UssdReply } from '../adapters/telco/ussd.ts';
+import type { Conversation, HopContext, HopOutcome } from './conversation.ts';
+import type { MenuContext, MenuInput, MenuSettings } from './menu-context.ts';
+import { bindServices, initialContext, type MenuMachine } from './menu-machine.ts';
+import { render } from './render.ts';
+import { parseResumable, type Resumable } from './resumable.ts';
+import type { ScreenId } from './screens.ts';
+import type { MenuServices } from './services.ts';
+
+export interface MenuConversationOptions {
+  /** longest screen in GSM-7 septets (160 by default at most aggregators; some networks allow up to 182) */
+  maxChars: number;
+  /** where the full terms and conditions are published (shown on the first screen) */
+  termsUrl?: string;
+  /** customer care number for the "account blocked" screen; left out when not given */
+  supportPhone?: string;
+  /** how long one hop may wait for the services before answering "Service busy" (default 5000 ms) */
+  hopTimeoutMs?: number;
+  /** told once about every failure that was turned into the "Service busy" screen */
+  onError?: (err: unknown) => void;
+}
+
+type MenuSnapshot = SnapshotFrom<MenuMachine>;
+
+const DEFAULT_TERMS_URL = 'www.example.co.ke/terms';
+const DEFAULT_HOP_TIMEOUT_MS = 5000;
+
+/** "bet.stake" for { bet: 'stake' } */
+export function statePath(value: StateValue): string {
+  if (typeof value === 'string') return value;
+  const [key, child] = Object.entries(value)[0] ?? ['', undefined];
+  return child === undefined ? key : `${key}.${statePath(child)}`;
+}
+
+/** the screen the machine rests on, or null while it is between screens (work in flight) */
+export function screenOf(snapshot: MenuSnapshot): ScreenId | null {
+  for (const meta of Object.values(snapshot.getMeta())) {
+    if (meta !== undefined && typeof meta.screen === 'string') return meta.screen;
+  }
+  return null;
+}
+
+/** what a dropped session could pick up again from this screen */
+export function resumableOf(screen: ScreenId, ctx: MenuContext, ended: boolean): Resumable | null {
+  if (ended) return null;
+  if (screen === 'resume') return ctx.resume;
+  if (screen.startsWith('deposit.') && ctx.deposit !== null) return { kind: 'deposit', amount: ctx.deposit.amount };
+  if (ctx.slip.length > 0) return { kind: 'bet', selections: ctx.slip, stake: ctx.stake };
+  return null;
+}
+
+/**
+ * The menus behind the `Conversation` seam. A hop restores the machine from the persisted snapshot (or starts it),
+ * feeds the inputs one at a time, waiting after each until the machine rests on a screen, then persists it and
+ * renders that screen. Restoring does not re-run entry actions, so nothing is fetched or charged twice by a replay.
+ * Any failure (a service throwing, a hop running past its time, a snapshot that cannot be restored) becomes the
+ * "Service busy" END screen: the player never sees an internal error.
+ */
+export function createMenuConversation(services: MenuServices, opts: MenuConversationOptions): Conversation {
+  if (!Number.isInteger(opts.maxChars) || opts.maxChars < 70 || opts.maxChars > 182) {
+    throw new RangeError(`createMenuConversation: maxChars must be an integer from 70 to 182, got ${opts.maxChars}`);
+  }
+  const machine = bindServices(services, opts.onError);
+  const timeout = opts.hopTimeoutMs ?? DEFAULT_HOP_TIMEOUT_MS;
+  const settings = (): MenuSettings => ({
+    maxChars: opts.maxChars,
+    limits: services.limits,
+    termsUrl: opts.termsUrl ?? DEFAULT_TERMS_URL,
+    supportPhone: opts.supportPhone ?? '',
+  });
+
+  const inputFor = (ctx: HopContext, resume: Resumable | null): MenuInput => ({
+    sessionId: ctx.sessionId,
+    phone: ctx.phone,
+    settings: settings(),
+    resume,
+  });
+
+  const atRest = (s: MenuSnapshot) => s.status !== 'active' || screenOf(s) !== null;
+
+  async function settle(actor: ReturnType<typeof createActor<MenuMachine>>): Promise<MenuSnapshot> {
+    const snapshot = await waitFor(actor, atRest, { timeout });
+    if (snapshot.status === 'error') throw snapshot.error;
+    return snapshot;
+  }
+
+  function outcome(snapshot: MenuSnapshot, persisted: unknown): HopOutcome {
+    const screen = screenOf(snapshot) ?? 'busy';
+    const reply = render(screen, snapshot.context);
+    const ended = reply.kind === 'END';
+    return {
+      snapshot: persisted,
+      reply,
+      state: statePath(snapshot.value),
+      resumable: resumableOf(screen, snapshot.context, ended),
+    };
+  }
+
+  /** the busy END screen, with a snapshot resting on it so a replayed hop shows the same */
+  function busy(context: MenuContext | undefined, ctx: HopContext): HopOutcome {
+    // the context of a snapshot that failed to restore may be anything: only a sane one chooses the language
+    const sane = (context?.lang === 'en' || context?.lang === 'sw') && typeof context.settings?.maxChars === 'number';
+    const base = sane ? context : initialContext(inputFor(ctx, null));
+    const resting = machine.resolveState({ value: 'busy', context: base });
+    const reply: UssdReply = render('busy', base);
+    const persisted = createActor(machine, { snapshot: resting, input: inputFor(ctx, null) }).getPersistedSnapshot();
+    return { snapshot: persisted, reply, state: 'busy', resumable: null };
+  }
+
+  async function run(
+    from: { snapshot: unknown } | { resume: Resumable | null },
+    inputs: readonly string[],
+    ctx: HopContext,
+  ): Promise<HopOutcome> {
+    let actor: ReturnType<typeof createActor<MenuMachine>> | undefined;
+    try {
+      // A persisted snapshot is what this machine wrote after an earlier hop; the input is only read by a new actor.
+      if ('snapshot' in from && (typeof from.snapshot !== 'object' || from.snapshot === null)) {
+        throw new TypeError('menu conversation: the saved snapshot is not an object');
+      }
+      actor =
+        'snapshot' in from
+          ? createActor(machine, { snapshot: from.snapshot as MenuSnapshot, input: inputFor(ctx, null) })
+          : createActor(machine, { input: inputFor(ctx, from.resume) });
+      // errors surface through the snapshot (status 'error'); without an observer XState would also rethrow them
+      actor.subscribe({ error: () => undefined });
+      actor.start();
+      let snapshot = await settle(actor);
+      for (const value of inputs) {
+        if (snapshot.status !== 'active') break; // an END screen was reached: later inputs have nowhere to go
+        actor.send({ type: 'INPUT', value });
+        snapshot = await settle(actor);
+      }
+      return outcome(snapshot, actor.getPersistedSnapshot());
+    } catch (err) {
+      opts.onError?.(err);
+      let context: MenuContext | undefined;
+      try {
+        context = actor?.getSnapshot().context;
+      } catch {
+        context = undefined;
+      }
+      return busy(context, ctx);
+    } finally {
+      actor?.stop();
+    }
+  }
+
+  return {
+    start: (ctx, resume) => run({ resume: parseResumable(resume) }, [], ctx),
+    advance: (snapshot, inputs, ctx) => run({ snapshot }, inputs, ctx),
+  };
+}
