@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SmsConfigShape, smsConfigProblems } from './adapters/sms/sms-config.ts';
 import type { CoreSettings } from './core/settings.ts';
 
 const kes = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -39,6 +40,8 @@ export const ConfigSchema = z.object({
   MAX_WITHDRAWAL: kes(70_000),
   DAILY_WITHDRAWAL_LIMIT: kes(150_000),
   SIMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(3000),
+  // SMS
+  ...SmsConfigShape,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -64,6 +67,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError(`invalid configuration:\n  ${low}: above ${high}`);
     }
   }
+  const smsProblems = smsConfigProblems(config);
+  if (smsProblems.length > 0) throw new ConfigError(`invalid configuration:\n  ${smsProblems.join('\n  ')}`);
   return config;
 }
 

@@ -8,6 +8,7 @@ import { createUssdRouter } from './adapters/http/ussd-routes.ts';
 import { createLogger } from './adapters/logger.ts';
 import { createMenuServices } from './adapters/menu-services.ts';
 import { createInstantSimulator } from './adapters/payments/instant-simulator.ts';
+import { createSmsModule } from './adapters/sms/sms-module.ts';
 import { coreSettings, loadConfig, paymentLimits, ConfigError, type Config } from './config.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { createCore, type Core } from './core/core.ts';
@@ -104,6 +105,7 @@ export async function startGateway(config: Config, parts: GatewayParts = {}): Pr
 
   const payments = createInstantSimulator({ core, logger, delayMs: config.SIMULATOR_DELAY_MS });
   const services = createMenuServices(core, payments, { limits: paymentLimits(config), logger });
+  const sms = createSmsModule({ core, services, logger, config });
   const conversation = createMenuConversation(services, {
     maxChars: config.USSD_MAX_CHARS,
     ...(config.TERMS_URL ? { termsUrl: config.TERMS_URL } : {}),
@@ -128,10 +130,11 @@ export async function startGateway(config: Config, parts: GatewayParts = {}): Pr
       { name: 'database', check: async () => (await db.query('SELECT 1 AS up')).rows.length === 1 },
       { name: 'sessions', check: () => store.ping() },
     ],
-    routers: [createUssdRouter({ handleHop: (req) => handleHop(hopDeps, req), db, clock, logger })],
+    routers: [createUssdRouter({ handleHop: (req) => handleHop(hopDeps, req), db, clock, logger }), sms.router],
   });
   const server = app.listen(config.PORT);
   await once(server, 'listening');
+  const smsWorker = sms.startWorker();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   logger.info(
@@ -154,6 +157,7 @@ export async function startGateway(config: Config, parts: GatewayParts = {}): Pr
       // no new hops; then the hop log's last records reach PostgreSQL before anything closes
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await drainer.stop().catch((err: unknown) => logger.error({ err }, 'final hop log drain failed'));
+      await smsWorker.stop();
       await payments.close();
       if (!parts.store) await store.close();
       if (!parts.db) await db.close();
