@@ -14,7 +14,7 @@ CREATE TABLE players (
 
 -- per Nairobi calendar day; rows are only written under the player's wallet lock
 CREATE TABLE player_daily_totals (
-  player_id bigint NOT NULL REFERENCES players (id),
+  player_id bigint NOT NULL,
   day       date NOT NULL,
   staked    bigint NOT NULL DEFAULT 0,
   deposited bigint NOT NULL DEFAULT 0,
@@ -42,7 +42,7 @@ CREATE INDEX withdrawals_player_idx ON withdrawals (player_id, id DESC);
 -- player's language when it sends.
 CREATE TABLE sms_outbox (
   id                  bigserial PRIMARY KEY,
-  player_id           bigint REFERENCES players (id),
+  player_id           bigint,
   msisdn              text NOT NULL,
   kind                text NOT NULL,
   params              jsonb NOT NULL DEFAULT '{}',
@@ -60,5 +60,5 @@ CREATE TABLE sms_outbox (
   failure_reason      text
 );
 CREATE INDEX sms_outbox_due_idx ON sms_outbox (next_attempt_at) WHERE status = 'pending';
-CREATE INDEX sms_outbox_provider_idx ON sms_outbox (provider_message_id);
+CREATE INDEX sms_outbox_provider_idx ON sms_outbox (provider_message_id) WHERE provider_message_id IS NOT NULL;
 CREATE INDEX sms_outbox_player_idx ON sms_outbox (player_id, id DESC);

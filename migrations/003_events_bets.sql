@@ -35,12 +35,14 @@ CREATE TABLE outcomes (
   UNIQUE (event_id, market, pick)
 );
 
+-- Room on each page lets settlement update a bet in place (a HOT update: no new index entries); nothing indexes
+-- the columns settlement changes.
 CREATE TABLE bets (
   id               bigserial PRIMARY KEY,
   reference        text UNIQUE,
   idempotency_key  text NOT NULL UNIQUE,
   input_hash       text NOT NULL,
-  player_id        bigint NOT NULL REFERENCES players (id),
+  player_id        bigint NOT NULL,
   stake            bigint NOT NULL CHECK (stake > 0),
   excise           bigint NOT NULL CHECK (excise >= 0),
   net_stake        bigint NOT NULL CHECK (net_stake > 0),
@@ -51,15 +53,14 @@ CREATE TABLE bets (
   wht              bigint,
   placed_at        timestamptz NOT NULL,
   settled_at       timestamptz
-);
+) WITH (fillfactor = 85);
 CREATE INDEX bets_player_idx ON bets (player_id, id DESC);
-CREATE INDEX bets_open_idx ON bets (id) WHERE state = 'open';
 
 CREATE TABLE bet_selections (
-  bet_id     bigint NOT NULL REFERENCES bets (id),
+  bet_id     bigint NOT NULL,
   leg        int NOT NULL,
-  event_id   bigint NOT NULL REFERENCES events (id),
-  outcome_id bigint NOT NULL REFERENCES outcomes (id),
+  event_id   bigint NOT NULL,
+  outcome_id bigint NOT NULL,
   odds       int NOT NULL,
   PRIMARY KEY (bet_id, leg)
 );
@@ -96,17 +97,20 @@ DECLARE
   v_status   text;
   v_excluded timestamptz;
   v_limit    bigint;
+  v_msisdn   text;
   v_staked   bigint;
   v_bet      bigint;
   v_ref      text;
   v_hash     text;
-  v_detail   jsonb;
-  v_accounts bigint[];
-  v_amounts  bigint[];
-  v_result   text;
+  v_missing  jsonb;
+  v_closed   jsonb;
+  v_changed  jsonb;
+  v_transfer bigint;
+  v_after    bigint;
+  v_version  bigint;
 BEGIN
-  SELECT a.id, a.balance, p.status, p.excluded_until, p.daily_stake_limit
-    INTO v_wallet, v_balance, v_status, v_excluded, v_limit
+  SELECT a.id, a.balance, p.status, p.excluded_until, p.daily_stake_limit, p.msisdn
+    INTO v_wallet, v_balance, v_status, v_excluded, v_limit, v_msisdn
     FROM players p JOIN accounts a ON a.id = p.wallet_account_id
     WHERE p.id = p_player
     FOR UPDATE OF a;
@@ -130,27 +134,24 @@ BEGIN
     RETURN;
   END IF;
 
-  SELECT jsonb_agg(s.oid) INTO v_detail
-    FROM unnest(p_outcomes, p_events) AS s(oid, eid)
-    WHERE NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.id = s.oid AND o.event_id = s.eid);
-  IF v_detail IS NOT NULL THEN
-    RETURN QUERY SELECT 'selection_not_found'::text, NULL::bigint, NULL::text, v_detail;
+  -- the three selection checks in one pass
+  SELECT jsonb_agg(s.oid) FILTER (WHERE o.id IS NULL),
+         jsonb_agg(DISTINCT e.id) FILTER (WHERE e.status <> 'open' OR e.kickoff_at <= p_now),
+         jsonb_agg(jsonb_build_object('outcomeId', o.id, 'odds', o.odds)) FILTER (WHERE o.odds <> s.odds)
+    INTO v_missing, v_closed, v_changed
+    FROM unnest(p_outcomes, p_events, p_odds) AS s(oid, eid, odds)
+    LEFT JOIN outcomes o ON o.id = s.oid AND o.event_id = s.eid
+    LEFT JOIN events e ON e.id = o.event_id;
+  IF v_missing IS NOT NULL THEN
+    RETURN QUERY SELECT 'selection_not_found'::text, NULL::bigint, NULL::text, v_missing;
     RETURN;
   END IF;
-
-  SELECT jsonb_agg(DISTINCT e.id) INTO v_detail
-    FROM outcomes o JOIN events e ON e.id = o.event_id
-    WHERE o.id = ANY (p_outcomes) AND (e.status <> 'open' OR e.kickoff_at <= p_now);
-  IF v_detail IS NOT NULL THEN
-    RETURN QUERY SELECT 'event_closed'::text, NULL::bigint, NULL::text, v_detail;
+  IF v_closed IS NOT NULL THEN
+    RETURN QUERY SELECT 'event_closed'::text, NULL::bigint, NULL::text, v_closed;
     RETURN;
   END IF;
-
-  SELECT jsonb_agg(jsonb_build_object('outcomeId', o.id, 'odds', o.odds)) INTO v_detail
-    FROM unnest(p_outcomes, p_odds) AS s(oid, odds) JOIN outcomes o ON o.id = s.oid
-    WHERE o.odds <> s.odds;
-  IF v_detail IS NOT NULL THEN
-    RETURN QUERY SELECT 'odds_changed'::text, NULL::bigint, NULL::text, v_detail;
+  IF v_changed IS NOT NULL THEN
+    RETURN QUERY SELECT 'odds_changed'::text, NULL::bigint, NULL::text, v_changed;
     RETURN;
   END IF;
 
@@ -167,7 +168,7 @@ BEGIN
     RETURN;
   END IF;
 
-  v_bet := nextval(pg_get_serial_sequence('bets', 'id'));
+  v_bet := nextval('bets_id_seq');
   v_ref := bet_reference(v_bet);
   INSERT INTO bets (id, reference, idempotency_key, input_hash, player_id, stake, excise, net_stake, potential_payout,
                     legs, placed_at)
@@ -175,33 +176,63 @@ BEGIN
             array_length(p_outcomes, 1), p_now);
 
   INSERT INTO bet_selections (bet_id, leg, event_id, outcome_id, odds)
-    SELECT v_bet, s.n, o.event_id, o.id, s.odds
-    FROM unnest(p_outcomes, p_odds) WITH ORDINALITY AS s(oid, odds, n) JOIN outcomes o ON o.id = s.oid;
+    SELECT v_bet, s.n, s.eid, s.oid, s.odds
+    FROM unnest(p_outcomes, p_odds, p_events) WITH ORDINALITY AS s(oid, odds, eid, n);
 
-  IF p_excise > 0 THEN
-    v_accounts := ARRAY[v_wallet, p_stakes_account, p_excise_account];
-    v_amounts := ARRAY[-p_stake, p_stake - p_excise, p_excise];
-  ELSE
-    v_accounts := ARRAY[v_wallet, p_stakes_account];
-    v_amounts := ARRAY[-p_stake, p_stake];
-  END IF;
-  SELECT t.outcome INTO v_result
-    FROM ledger_transfer('bet:' || p_key, 'bet_place', p_hash, v_ref, v_accounts, v_amounts, p_now) t;
-  IF v_result <> 'created' THEN
-    RAISE EXCEPTION 'bet % could not be charged: %', v_ref, v_result;
-  END IF;
+  -- the stake's transfer, inline: the wallet is already locked and checked; same rows ledger_transfer writes
+  v_transfer := nextval('transfers_id_seq');
+  INSERT INTO transfers (id, idempotency_key, kind, input_hash, reference, created_at)
+    VALUES (v_transfer, 'bet:' || p_key, 'bet_place', p_hash, v_ref, p_now);
+  UPDATE accounts a SET balance = a.balance - p_stake, version = a.version + 1 WHERE a.id = v_wallet
+    RETURNING a.balance, a.version INTO v_after, v_version;
+  INSERT INTO entries (transfer_id, account_id, amount, balance_before, balance_after, account_version, created_at)
+    SELECT v_transfer, l.acc, l.amt, l.bb, l.ba, l.ver, p_now
+      FROM (VALUES (1, v_wallet, -p_stake, v_after + p_stake, v_after, v_version),
+                   (2, p_stakes_account, p_stake - p_excise, NULL, NULL, NULL),
+                   (3, p_excise_account, p_excise, NULL, NULL, NULL)) AS l(n, acc, amt, bb, ba, ver)
+     WHERE l.amt <> 0 ORDER BY l.n;
+  INSERT INTO system_balance_deltas (account_id, amount)
+    SELECT l.acc, l.amt FROM (VALUES (1, p_stakes_account, p_stake - p_excise), (2, p_excise_account, p_excise)) AS l(n, acc, amt)
+     WHERE l.amt <> 0 ORDER BY l.n;
 
   INSERT INTO player_daily_totals (player_id, day, staked) VALUES (p_player, p_day, p_stake)
     ON CONFLICT (player_id, day) DO UPDATE SET staked = player_daily_totals.staked + EXCLUDED.staked;
 
   INSERT INTO sms_outbox (player_id, msisdn, kind, params, dedupe_key, next_attempt_at, created_at)
-    SELECT p_player, p.msisdn, 'bet_placed',
-           jsonb_build_object('reference', v_ref, 'stake', p_stake, 'potentialPayout', p_potential,
-                              'legs', array_length(p_outcomes, 1)),
-           'bet_placed:' || v_bet, p_now, p_now
-      FROM players p WHERE p.id = p_player;
+    VALUES (p_player, v_msisdn, 'bet_placed',
+            jsonb_build_object('reference', v_ref, 'stake', p_stake, 'potentialPayout', p_potential,
+                               'legs', array_length(p_outcomes, 1)),
+            'bet_placed:' || v_bet, p_now, p_now);
 
   RETURN QUERY SELECT 'placed'::text, v_bet, v_ref, jsonb_build_object('balance', v_balance - p_stake);
+END $$;
+
+-- Many bets in one transaction: one commit (one WAL flush) for all of them. Wallets are locked in id order, as
+-- ledger_transfer and settlement lock them, so concurrent batches queue instead of deadlocking. Each bet gets its own
+-- answer; a refusal of one does not touch the others. p_bets: [{n, key, hash, player, stake, excise, potential,
+-- outcomes, odds, events, now, day}].
+CREATE FUNCTION place_bets(p_bets jsonb, p_stakes_account bigint, p_excise_account bigint)
+RETURNS TABLE (n int, outcome text, bet_id bigint, reference text, detail jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+  b record;
+BEGIN
+  FOR b IN
+    SELECT x.value AS v
+      FROM jsonb_array_elements(p_bets) x
+      LEFT JOIN players p ON p.id = (x.value ->> 'player')::bigint
+     ORDER BY p.wallet_account_id, (x.value ->> 'n')::int
+  LOOP
+    RETURN QUERY
+      SELECT (b.v ->> 'n')::int, r.*
+        FROM place_bet(
+          b.v ->> 'key', b.v ->> 'hash', (b.v ->> 'player')::bigint, (b.v ->> 'stake')::bigint,
+          (b.v ->> 'excise')::bigint, (b.v ->> 'potential')::bigint,
+          ARRAY(SELECT jsonb_array_elements_text(b.v -> 'outcomes')::bigint),
+          ARRAY(SELECT jsonb_array_elements_text(b.v -> 'odds')::int),
+          ARRAY(SELECT jsonb_array_elements_text(b.v -> 'events')::bigint),
+          (b.v ->> 'now')::timestamptz, (b.v ->> 'day')::date, p_stakes_account, p_excise_account) r;
+  END LOOP;
 END $$;
 
 CREATE AGGREGATE product (numeric) (SFUNC = numeric_mul, STYPE = numeric, INITCOND = '1');

@@ -1,6 +1,6 @@
-import type { SystemAccountIds } from './accounts.ts';
+import type { BetBatcher } from './bet-batcher.ts';
 import { nairobiDay } from './clock.ts';
-import { int, intOrNull, type Db, type Queryable } from './db.ts';
+import { int, intOrNull, type Queryable } from './db.ts';
 import { inputHash } from './ledger.ts';
 import type { Cents } from './money.ts';
 import { fail, ok, type Outcome } from './outcome.ts';
@@ -113,36 +113,31 @@ export interface PlacedBet extends BetQuote {
 }
 
 export interface BetDeps {
-  db: Db;
-  accounts: SystemAccountIds;
   settings: CoreSettings;
+  betBatcher: BetBatcher;
 }
 
-/** one round trip: every state-dependent check and the debit happen in `place_bet` under the wallet lock */
+/**
+ * The slip's own rules in TypeScript, then one call to `place_bet` (batched with concurrent bets by the batcher):
+ * every state-dependent check and the debit happen there under the wallet lock.
+ */
 export async function placeBet(deps: BetDeps, input: BetInput): Promise<Outcome<PlacedBet, BetRejection, unknown>> {
   const slip = checkSlip(deps.settings, input.selections, input.stake);
   if (!slip.ok) return slip;
   const quote = slip.value;
-  const hash = inputHash({ player: input.playerId, stake: input.stake, selections: input.selections });
-  const { rows } = await deps.db.query<{ outcome: string; bet_id: unknown; reference: string | null; detail: unknown }>(
-    'SELECT * FROM place_bet($1, $2, $3, $4, $5, $6, $7::bigint[], $8::int[], $9::bigint[], $10, $11, $12, $13)',
-    [
-      input.key,
-      hash,
-      input.playerId,
-      input.stake,
-      quote.excise,
-      quote.potentialPayout,
-      input.selections.map((s) => String(s.outcomeId)),
-      input.selections.map((s) => s.odds),
-      input.selections.map((s) => String(s.eventId)),
-      input.now,
-      nairobiDay(input.now),
-      deps.accounts.stakes_held,
-      deps.accounts.excise_payable,
-    ],
-  );
-  const row = rows[0]!;
+  const row = await deps.betBatcher.submit({
+    key: input.key,
+    hash: inputHash({ player: input.playerId, stake: input.stake, selections: input.selections }),
+    player: input.playerId,
+    stake: input.stake,
+    excise: quote.excise,
+    potential: quote.potentialPayout,
+    outcomes: input.selections.map((s) => String(s.outcomeId)),
+    odds: input.selections.map((s) => s.odds),
+    events: input.selections.map((s) => String(s.eventId)),
+    now: input.now.toISOString(),
+    day: nairobiDay(input.now),
+  });
   const detail = typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail;
   switch (row.outcome) {
     case 'placed':

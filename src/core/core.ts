@@ -1,4 +1,5 @@
 import { loadSystemAccounts, type SystemAccountIds } from './accounts.ts';
+import { createBetBatcher, type BetBatcher } from './bet-batcher.ts';
 import type { Clock } from './clock.ts';
 import type { Db } from './db.ts';
 import type { CoreSettings } from './settings.ts';
@@ -10,8 +11,10 @@ export interface Core {
   settings: CoreSettings;
   taxes: CoreSettings['taxes'];
   clock: Clock;
+  betBatcher: BetBatcher;
 }
 
 export async function createCore(db: Db, settings: CoreSettings, clock: Clock): Promise<Core> {
-  return { db, accounts: await loadSystemAccounts(db), settings, taxes: settings.taxes, clock };
+  const accounts = await loadSystemAccounts(db);
+  return { db, accounts, settings, taxes: settings.taxes, clock, betBatcher: createBetBatcher(db, accounts) };
 }

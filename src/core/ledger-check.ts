@@ -1,7 +1,13 @@
 import { int, type Queryable } from './db.ts';
 
 export interface LedgerProblem {
-  kind: 'entries_not_zero' | 'transfer_unbalanced' | 'balance_mismatch' | 'negative_wallet' | 'version_mismatch';
+  kind:
+    | 'entries_not_zero'
+    | 'transfer_unbalanced'
+    | 'orphan_entry'
+    | 'balance_mismatch'
+    | 'negative_wallet'
+    | 'version_mismatch';
   account?: string;
   transferId?: number;
   expected?: number;
@@ -9,7 +15,8 @@ export interface LedgerProblem {
 }
 
 /**
- * The conservation check: all entries sum to zero, so does every transfer, every cached balance (plus deltas not yet
+ * The conservation check: all entries sum to zero, so does every transfer, every entry names a transfer and an account
+ * that exist, every cached balance (plus deltas not yet
  * rolled up) equals the sum of its entries, a wallet's version counts its entries, and no wallet is negative.
  */
 export async function checkLedger(q: Queryable): Promise<LedgerProblem[]> {
@@ -23,6 +30,16 @@ export async function checkLedger(q: Queryable): Promise<LedgerProblem[]> {
   );
   for (const r of unbalanced.rows) {
     problems.push({ kind: 'transfer_unbalanced', transferId: int(r.transfer_id), expected: 0, actual: int(r.s) });
+  }
+
+  const orphans = await q.query<{ transfer_id: unknown; account_id: unknown }>(
+    `SELECT e.transfer_id, e.account_id FROM entries e
+      WHERE NOT EXISTS (SELECT 1 FROM transfers t WHERE t.id = e.transfer_id)
+         OR NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = e.account_id)
+      LIMIT 100`,
+  );
+  for (const r of orphans.rows) {
+    problems.push({ kind: 'orphan_entry', transferId: int(r.transfer_id), account: String(r.account_id) });
   }
 
   const balances = await q.query<{ code: string; kind: string; cached: unknown; actual: unknown; version: unknown; n: unknown }>(
