@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PaymentsConfigShape, paymentsConfigProblems } from './adapters/payments/payments-config.ts';
 import { SmsConfigShape, smsConfigProblems } from './adapters/sms/sms-config.ts';
 import type { CoreSettings } from './core/settings.ts';
 
@@ -39,7 +40,8 @@ export const ConfigSchema = z.object({
   MIN_WITHDRAWAL: kes(10),
   MAX_WITHDRAWAL: kes(70_000),
   DAILY_WITHDRAWAL_LIMIT: kes(150_000),
-  SIMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(3000),
+  // M-Pesa
+  ...PaymentsConfigShape,
   // SMS
   ...SmsConfigShape,
 });
@@ -69,6 +71,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const smsProblems = smsConfigProblems(config);
   if (smsProblems.length > 0) throw new ConfigError(`invalid configuration:\n  ${smsProblems.join('\n  ')}`);
+  const paymentsProblems = paymentsConfigProblems(config);
+  if (paymentsProblems.length > 0) {
+    throw new ConfigError(`invalid configuration:\n  ${paymentsProblems.join('\n  ')}`);
+  }
   return config;
 }
 

@@ -7,7 +7,7 @@ import { createApp } from './adapters/http/app.ts';
 import { createUssdRouter } from './adapters/http/ussd-routes.ts';
 import { createLogger } from './adapters/logger.ts';
 import { createMenuServices } from './adapters/menu-services.ts';
-import { createInstantSimulator } from './adapters/payments/instant-simulator.ts';
+import { createPaymentsModule } from './adapters/payments/payments-module.ts';
 import { createSmsModule } from './adapters/sms/sms-module.ts';
 import { coreSettings, loadConfig, paymentLimits, ConfigError, type Config } from './config.ts';
 import { systemClock, type Clock } from './core/clock.ts';
@@ -103,7 +103,15 @@ export async function startGateway(config: Config, parts: GatewayParts = {}): Pr
     });
   }
 
-  const payments = createInstantSimulator({ core, logger, delayMs: config.SIMULATOR_DELAY_MS });
+  // the simulator posts its callbacks to our own routes, so it needs the port we end up listening on
+  let listeningPort = config.PORT;
+  const paymentsModule = createPaymentsModule({
+    core,
+    logger,
+    config,
+    selfBaseUrl: () => `http://127.0.0.1:${listeningPort}`,
+  });
+  const payments = paymentsModule.port;
   const services = createMenuServices(core, payments, { limits: paymentLimits(config), logger });
   const sms = createSmsModule({ core, services, logger, config });
   const conversation = createMenuConversation(services, {
@@ -130,13 +138,15 @@ export async function startGateway(config: Config, parts: GatewayParts = {}): Pr
       { name: 'database', check: async () => (await db.query('SELECT 1 AS up')).rows.length === 1 },
       { name: 'sessions', check: () => store.ping() },
     ],
-    routers: [createUssdRouter({ handleHop: (req) => handleHop(hopDeps, req), db, clock, logger }), sms.router],
+    routers: [createUssdRouter({ handleHop: (req) => handleHop(hopDeps, req), db, clock, logger }), sms.router, paymentsModule.router],
   });
   const server = app.listen(config.PORT);
   await once(server, 'listening');
   const smsWorker = sms.startWorker();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
+  listeningPort = port;
+  const reconciler = paymentsModule.startReconciler();
   logger.info(
     {
       port,
@@ -154,11 +164,12 @@ export async function startGateway(config: Config, parts: GatewayParts = {}): Pr
     drainHops: () => drainer.drainAll(),
     async stop() {
       await scheduler?.stop();
+      await reconciler.stop();
       // no new hops; then the hop log's last records reach PostgreSQL before anything closes
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await drainer.stop().catch((err: unknown) => logger.error({ err }, 'final hop log drain failed'));
       await smsWorker.stop();
-      await payments.close();
+      await paymentsModule.close();
       if (!parts.store) await store.close();
       if (!parts.db) await db.close();
     },

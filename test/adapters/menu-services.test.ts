@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMenuServices } from '../../src/adapters/menu-services.ts';
-import { createInstantSimulator, fakeReceipt, isSimulatedCancel, type InstantSimulator } from '../../src/adapters/payments/instant-simulator.ts';
+import { createInstantSimulator, fakeReceipt, isSimulatedCancel, type InstantSimulator } from '../support/instant-payments.ts';
 import type { Core } from '../../src/core/core.ts';
 import { setBlocked } from '../../src/core/players.ts';
 import { balance, getWithdrawal } from '../../src/core/wallet.ts';

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { createApp } from '../../src/adapters/http/app.ts';
 import { createMenuServices } from '../../src/adapters/menu-services.ts';
-import { createInstantSimulator, type InstantSimulator } from '../../src/adapters/payments/instant-simulator.ts';
+import { createInstantSimulator, type InstantSimulator } from '../support/instant-payments.ts';
 import { createSmsModule, SmsConfigSchema, type SmsModule } from '../../src/adapters/sms/sms-module.ts';
 import type { SendResult, SmsSender } from '../../src/adapters/sms/sms-sender.ts';
 import type { Core } from '../../src/core/core.ts';

@@ -4,7 +4,7 @@
  * seconds to minutes later. The money reaches the ledger when the payment completes, through the core: `deposit`
  * (credit, keyed by the M-Pesa receipt) and `completeWithdrawal` / `failWithdrawal`.
  *
- * Implementations: `instant-simulator.ts` now; a Daraja client plus an HTTP-callback simulator later. Business rules
+ * Implementation: `daraja-payments.ts`, against real Daraja or the HTTP simulator (`http-simulator.ts`). Business rules
  * (amount limits, self-exclusion, daily limits, the ledger reservation of a withdrawal) are checked before the port is
  * called (src/adapters/menu-services.ts), so every implementation gets already-validated requests.
  */

@@ -1,6 +1,6 @@
 /**
- * An in-process stand-in for M-Pesa, for development, demos and tests: no network, no callbacks over HTTP.
- *
+ * A stand-in payments port for tests of the channels (SMS, menu services): it moves money through the core directly,
+ * without Daraja or HTTP callbacks (the payments suites test those). No network.
  * - Deposit: answers at once with a request reference; after `delayMs` (SIMULATOR_DELAY_MS, default 3000 — about
  *   the time a person takes to enter their PIN) the wallet is credited through the core `deposit` with a fake
  *   receipt `SIM` + 7 uppercase alphanumerics, exactly as a real M-Pesa callback would be.
@@ -14,10 +14,10 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Core } from '../../core/core.ts';
-import { ok } from '../../core/outcome.ts';
-import { completeWithdrawal, deposit } from '../../core/wallet.ts';
-import type { DepositRequest, PaymentsPort, PayoutRequest } from './payments-port.ts';
+import type { Core } from '../../src/core/core.ts';
+import { ok } from '../../src/core/outcome.ts';
+import { completeWithdrawal, deposit } from '../../src/core/wallet.ts';
+import type { DepositRequest, PaymentsPort, PayoutRequest } from '../../src/adapters/payments/payments-port.ts';
 
 export const DEFAULT_SIMULATOR_DELAY_MS = 3_000;
 /** whole-shilling amounts ending in these two digits are "cancelled by user" */
