@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PaymentsConfigShape, paymentsConfigProblems } from './adapters/payments/payments-config.ts';
 import { SmsConfigShape, smsConfigProblems } from './adapters/sms/sms-config.ts';
 import type { CoreSettings } from './core/settings.ts';
+import { parseAdminTokens } from './adapters/admin/admin-tokens.ts';
 
 const kes = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const rate = (fallback: number) => z.coerce.number().min(0).max(1).default(fallback);
@@ -44,6 +45,11 @@ export const ConfigSchema = z.object({
   ...PaymentsConfigShape,
   // SMS
   ...SmsConfigShape,
+  // support tools: `name:token:role` entries (role support|finance), comma-separated; required in production
+  ADMIN_TOKENS: z.string().default(''),
+  // hop logs (ussd_hops, ussd_session_ends) older than this are purged by the daily retention job
+  HOP_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+  HOP_RETENTION: z.enum(['on', 'off']).default('on'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -74,6 +80,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const paymentsProblems = paymentsConfigProblems(config);
   if (paymentsProblems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  ${paymentsProblems.join('\n  ')}`);
+  }
+  const adminProblems = parseAdminTokens(config.ADMIN_TOKENS).problems;
+  if (adminProblems.length > 0) throw new ConfigError(`invalid configuration:\n  ${adminProblems.join('\n  ')}`);
+  if (config.NODE_ENV === 'production' && config.ADMIN_TOKENS.trim() === '') {
+    throw new ConfigError('invalid configuration:\n  ADMIN_TOKENS: required when NODE_ENV=production (name:token:role entries)');
   }
   return config;
 }

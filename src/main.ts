@@ -2,6 +2,9 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createAdminRouter } from './adapters/admin/admin-routes.ts';
+import { parseAdminTokens } from './adapters/admin/admin-tokens.ts';
+import { createRerunner } from './adapters/admin/rerunner.ts';
 import { openDatabase } from './adapters/db/open.ts';
 import { createApp } from './adapters/http/app.ts';
 import { createUssdRouter } from './adapters/http/ussd-routes.ts';
@@ -17,6 +20,7 @@ import { startScheduler, type RunningScheduler } from './core/schedule.ts';
 import { createMenuConversation } from './menus/menu-conversation.ts';
 import { handleHop } from './sessions/hop.ts';
 import { createHopLogDrainer } from './sessions/hop-log-drainer.ts';
+import { startHopRetention, type RunningRetention } from './sessions/hop-retention.ts';
 import { MemorySessionStore } from './sessions/memory-session-store.ts';
 import { RedisSessionStore } from './sessions/redis-session-store.ts';
 import type { SessionStore } from './sessions/session-store.ts';
@@ -131,6 +135,18 @@ export async function startGateway(config: Config, parts: GatewayParts = {}): Pr
   };
   const drainer = createHopLogDrainer({ store, db, logger });
   drainer.start(config.HOP_DRAIN_MS);
+  const retention: RunningRetention | undefined =
+    config.HOP_RETENTION === 'on'
+      ? startHopRetention({ db, clock, logger, retentionDays: config.HOP_RETENTION_DAYS })
+      : undefined;
+  const adminRouter = createAdminRouter({
+    db,
+    clock,
+    logger,
+    tokens: parseAdminTokens(config.ADMIN_TOKENS).tokens,
+    sessionTtlSeconds: config.SESSION_TTL_SECONDS,
+    rerunner: createRerunner(db, config),
+  });
 
   const app = createApp({
     logger,
@@ -138,7 +154,7 @@ export async function startGateway(config: Config, parts: GatewayParts = {}): Pr
       { name: 'database', check: async () => (await db.query('SELECT 1 AS up')).rows.length === 1 },
       { name: 'sessions', check: () => store.ping() },
     ],
-    routers: [createUssdRouter({ handleHop: (req) => handleHop(hopDeps, req), db, clock, logger }), sms.router, paymentsModule.router],
+    routers: [createUssdRouter({ handleHop: (req) => handleHop(hopDeps, req), db, clock, logger }), sms.router, paymentsModule.router, adminRouter],
   });
   const server = app.listen(config.PORT);
   await once(server, 'listening');
@@ -164,6 +180,7 @@ export async function startGateway(config: Config, parts: GatewayParts = {}): Pr
     drainHops: () => drainer.drainAll(),
     async stop() {
       await scheduler?.stop();
+      await retention?.stop();
       await reconciler.stop();
       // no new hops; then the hop log's last records reach PostgreSQL before anything closes
       await new Promise<void>((resolve) => server.close(() => resolve()));
