@@ -5,14 +5,22 @@
  *   2. bets/s through placeBet: 32 workers on 32 pooled connections, distinct players, 20 s; ledger check
  *   3. settleEvent for one event carrying 100,000 open bets (singles and multibets); ledger check
  *   4. system_balance_deltas left by the bet run, and the time to roll them up
+ *   5. USSD: the real gateway listening in a child process (real Redis + PostgreSQL), 50 phones running whole
+ *      sessions (A: menu → balance, B: menu → bet placed) against it and against a bare node:http + Redis floor;
+ *      hops/s and latency vs the floor, then the hop log and bets checked against what the phones saw
+ *      (bench/ussd/ussd-bench.ts)
  *
  * Everything happens in scratch databases named bench_<tag>_* that the run creates and drops; existing data is never
  * touched and no server setting is changed. Figures are printed and written to bench/results/latest.json.
  *
- * Knobs (environment): DATABASE_URL, BENCH_SECONDS (20), BENCH_SETTLE_BETS (100000), BENCH_ONLY (pgbench,bets,settle),
+ * Knobs (environment): DATABASE_URL, BENCH_SECONDS (20), BENCH_SETTLE_BETS (100000), BENCH_ONLY (pgbench,bets,settle,ussd),
  * BENCH_TAXES=earlier (stake excise + winnings WHT regime), PGBENCH (path to the binary), BENCH_EXPLAIN=1 (time the
  * settlement under session-level auto_explain and write every statement's EXPLAIN ANALYZE to
  * bench/results/settle-explain.txt — a diagnosis run: its settlement time includes the instrumentation).
+ * USSD: REDIS_URL (redis://127.0.0.1:6379; keys under bench_<tag>:*, removed afterwards), BENCH_USSD_SECONDS (20 per
+ * window), BENCH_USSD_PHONES (50), BENCH_USSD_PROFILE=1 (CPU-profile the gateway's measured windows into
+ * bench/results/ussd-{A,B}.cpuprofile and print the top self-time functions — slightly slows the gateway),
+ * BENCH_USSD_RAW=1 (run the gateway without the bench's per-stage counters, to check their cost; no stage tables).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -24,6 +32,8 @@ import { runPgbench, type PgbenchOutcome } from './pgbench.ts';
 import { runSettlement, type SettlementResult } from './settlement.ts';
 import { round, sleep, table } from './stats.ts';
 import { runThroughput, type ThroughputResult } from './throughput.ts';
+import { ussdReport } from './ussd/report.ts';
+import { cleanupUssd, runUssd, type UssdOutcome } from './ussd/ussd-bench.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 const EXPLAIN_FILE = fileURLToPath(new URL('./results/settle-explain.txt', import.meta.url));
@@ -49,15 +59,20 @@ async function main() {
   const seconds = envInt('BENCH_SECONDS', 20, 2, 60);
   const settleBets = envInt('BENCH_SETTLE_BETS', 100_000, 1_000, 200_000);
   const explain = process.env.BENCH_EXPLAIN === '1';
-  const only = new Set((process.env.BENCH_ONLY ?? 'pgbench,bets,settle').split(',').map((s) => s.trim()));
+  const ussdSeconds = envInt('BENCH_USSD_SECONDS', 20, 2, 120);
+  const ussdPhones = envInt('BENCH_USSD_PHONES', 50, 1, 1_000);
+  const only = new Set((process.env.BENCH_ONLY ?? 'pgbench,bets,settle,ussd').split(',').map((s) => s.trim()));
   const db = databaseUrl();
   log(`DATABASE_URL: ${redact(db.url)} (${db.fromEnv ? 'from the environment' : 'default; DATABASE_URL is unset'})`);
   log(`scratch databases: ${RUN_TAG}_* (created and dropped by this run)`);
 
   const scratch = await Scratch.open(db.url);
+  // one teardown, whether the run ends, fails or is interrupted (a signal arrives while the run's finally may run too)
+  let closing: Promise<void> | null = null;
+  const closeAll = () => (closing ??= cleanupUssd().finally(() => scratch.close()));
   const onSignal = (sig: string) => {
-    console.error(`\n${sig}: dropping scratch databases...`);
-    void scratch.close().finally(() => process.exit(130));
+    console.error(`\n${sig}: stopping the bench's server children, removing its Redis keys, dropping scratch databases...`);
+    void closeAll().finally(() => process.exit(130));
   };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
@@ -91,7 +106,7 @@ async function main() {
 
     let pgbench: PgbenchOutcome | null = null;
     if (only.has('pgbench')) {
-      log(`\n[1/3] pgbench baseline: -i -s 32, then -c 32 -j 2 -T ${seconds} (TPC-B, simple protocol)`);
+      log(`\n[1/4] pgbench baseline: -i -s 32, then -c 32 -j 2 -T ${seconds} (TPC-B, simple protocol)`);
       pgbench = await runPgbench(scratch, { scale: 32, clients: 32, threads: 2, seconds });
       out.pgbench = pgbench;
       if (pgbench.skipped) log(`  skipped: ${pgbench.reason}`);
@@ -100,7 +115,7 @@ async function main() {
 
     let bets: ThroughputResult | null = null;
     if (only.has('bets')) {
-      log(`\n[2/3] bet placement: placeBet, 32 workers, pool of 32, 3,200 players, ${seconds} s`);
+      log(`\n[2/4] bet placement: placeBet, 32 workers, pool of 32, 3,200 players, ${seconds} s`);
       bets = await runThroughput(
         scratch,
         {
@@ -118,7 +133,7 @@ async function main() {
 
     let settle: SettlementResult | null = null;
     if (only.has('settle')) {
-      log(`\n[3/3] settlement: one event with ${settleBets.toLocaleString('en')} open bets${explain ? ' (under auto_explain: slower than normal)' : ''}`);
+      log(`\n[3/4] settlement: one event with ${settleBets.toLocaleString('en')} open bets${explain ? ' (under auto_explain: slower than normal)' : ''}`);
       mkdirSync(dirname(EXPLAIN_FILE), { recursive: true });
       settle = await runSettlement(
         scratch,
@@ -132,6 +147,25 @@ async function main() {
         log,
       );
       out.settlement = settle;
+    }
+
+    let ussd: UssdOutcome | null = null;
+    if (only.has('ussd')) {
+      log(`\n[4/4] USSD load: the gateway listening (child process) vs a node:http + Redis floor, ${ussdPhones} phones, ${ussdSeconds} s per window`);
+      ussd = await runUssd(
+        scratch,
+        {
+          phones: ussdPhones,
+          seconds: ussdSeconds,
+          warmupSeconds: 2,
+          soloSeconds: Math.min(5, ussdSeconds),
+          profile: process.env.BENCH_USSD_PROFILE === '1',
+          depositKes: 100_000,
+        },
+        log,
+      );
+      out.ussd = ussd;
+      if (ussd.skipped) log(`  skipped: ${ussd.reason}`);
     }
 
     const tps = pgbench && !pgbench.skipped ? pgbench.tps : null;
@@ -182,7 +216,7 @@ async function main() {
       rows.push(['  deltas after settlement / rollup s', `${settle.rollup.deltaRows} / ${settle.rollup.seconds}`, '']);
       rows.push(['  ledger check after settlement', settle.ledger.pass ? 'pass' : `FAIL (${settle.ledger.problems})`, '']);
     }
-    log(table(['figure', 'value', 'verdict'], rows));
+    if (rows.length > 0) log(table(['figure', 'value', 'verdict'], rows));
     if (pgbench && !pgbench.skipped) printWaits('pgbench backends:', pgbench.waits);
     if (bets) printWaits('placeBet backends:', bets.waits);
     if (settle) printWaits('settleEvent backend (idle connections left out):', settle.waits);
@@ -190,15 +224,18 @@ async function main() {
       log(`\nsettleEvent statements under auto_explain (plans in ${settle.explained.file}):`);
       log(table(['ms', 'statement'], settle.explained.top.map((t) => [t.ms, t.query.slice(0, 110)])));
     }
+    if (ussd && !ussd.skipped) log(`\n${ussdReport(ussd)}`);
     if (bets && !bets.ledger.pass) log(`ledger problems (bets): ${JSON.stringify(bets.ledger.sample)}`);
     if (settle && !settle.ledger.pass) log(`ledger problems (settlement): ${JSON.stringify(settle.ledger.sample)}`);
-    failed = Boolean((bets && !bets.ledger.pass) || (settle && !settle.ledger.pass));
+    const ussdBroken =
+      ussd && !ussd.skipped && !(ussd.verdicts.logged && ussd.verdicts.bets && ussd.verdicts.locks && ussd.verdicts.ledger);
+    failed = Boolean((bets && !bets.ledger.pass) || (settle && !settle.ledger.pass) || ussdBroken);
   } catch (err) {
     failed = true;
     out.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
     console.error(`\nbench failed: ${String(out.error)}`);
   } finally {
-    await scratch.close();
+    await closeAll();
   }
   out.finishedAt = new Date().toISOString();
   out.totalSeconds = round((Date.now() - started.getTime()) / 1000, 1);

@@ -39,7 +39,7 @@ CREATE TABLE transfers (
 -- checks cost about a third of a bet's server time. The conservation check (src/core/ledger-check.ts) looks for
 -- orphans instead.
 CREATE TABLE entries (
-  id              bigserial PRIMARY KEY,
+  id              bigserial NOT NULL,
   transfer_id     bigint NOT NULL,
   account_id      bigint NOT NULL,
   amount          bigint NOT NULL CHECK (amount <> 0),
@@ -49,7 +49,8 @@ CREATE TABLE entries (
   account_version bigint,
   created_at      timestamptz NOT NULL
 );
-CREATE INDEX entries_account_idx ON entries (account_id, id);
+-- keyed by account first: statements read an account's entries newest first, and a bet writes one index entry less
+ALTER TABLE entries ADD PRIMARY KEY (account_id, id);
 CREATE INDEX entries_transfer_idx ON entries (transfer_id);
 
 -- a queue with no index: rows are only ever appended, and deleted all at once by the rollup

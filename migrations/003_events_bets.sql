@@ -39,7 +39,8 @@ CREATE TABLE outcomes (
 -- the columns settlement changes.
 CREATE TABLE bets (
   id               bigserial PRIMARY KEY,
-  reference        text UNIQUE,
+  -- no index: bet_id_from_reference() turns a reference back into its id
+  reference        text NOT NULL,
   idempotency_key  text NOT NULL UNIQUE,
   input_hash       text NOT NULL,
   player_id        bigint NOT NULL,
@@ -72,7 +73,8 @@ CREATE FUNCTION bet_reference(p_id bigint) RETURNS text LANGUAGE plpgsql IMMUTAB
 DECLARE
   alphabet constant text := '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
   bits int := CASE WHEN p_id < 33554432 THEN 25 ELSE 40 END;
-  x bigint := ((p_id * 1103515245 + 12345) & ((1::bigint << bits) - 1));
+  -- numeric: the product overflows bigint for large ids
+  x bigint := ((p_id::numeric * 1103515245 + 12345) % (1::bigint << bits))::bigint;
   out text := '';
 BEGIN
   FOR i IN 1 .. bits / 5 LOOP
@@ -80,6 +82,31 @@ BEGIN
     x := x >> 5;
   END LOOP;
   RETURN 'B' || out;
+END $$;
+
+-- The inverse of bet_reference(): the multiplier's inverse modulo 2^25 (2^40 for 8-character references) undoes it.
+-- Returns NULL for text that is not a reference; callers still compare the reference itself.
+CREATE FUNCTION bet_id_from_reference(p_ref text) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  alphabet constant text := '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  body text := substr(p_ref, 2);
+  bits int;
+  x bigint := 0;
+  d int;
+BEGIN
+  IF left(p_ref, 1) <> 'B' OR length(body) NOT IN (5, 8) THEN
+    RETURN NULL;
+  END IF;
+  bits := length(body) * 5;
+  FOR i IN 1 .. length(body) LOOP
+    d := strpos(alphabet, substr(body, i, 1)) - 1;
+    IF d < 0 THEN
+      RETURN NULL;
+    END IF;
+    x := (x << 5) | d;
+  END LOOP;
+  RETURN (((x - 12345)::numeric * CASE WHEN bits = 25 THEN 12184421 ELSE 420616989541 END)
+          % (1::bigint << bits) + (1::bigint << bits)) % (1::bigint << bits);
 END $$;
 
 -- Places a bet in one round trip. Every check that depends on state other callers can change (odds, kickoff,

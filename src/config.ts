@@ -28,6 +28,7 @@ export const ConfigSchema = z.object({
   WHT_BASE: z.enum(['withdrawal', 'winnings']).default('withdrawal'),
   SCHEDULER: z.enum(['on', 'off']).default('on'),
   SCHEDULER_TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  BET_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   // USSD channel
   SESSION_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(180),
   USSD_MAX_CHARS: z.coerce.number().int().min(70).max(182).default(160),
@@ -106,6 +107,7 @@ export function coreSettings(config: Config): CoreSettings {
     margin: config.ODDS_MARGIN,
     eventIntervalSeconds: config.EVENT_INTERVAL_SECONDS,
     roundsAhead: config.ROUNDS_AHEAD,
+    betBatchConcurrency: config.BET_BATCH_CONCURRENCY,
   };
 }
 

@@ -44,7 +44,7 @@ export function createBetBatcher(
   accounts: SystemAccountIds,
   opts: { maxInFlight?: number; maxBatch?: number } = {},
 ): BetBatcher {
-  const maxInFlight = opts.maxInFlight ?? 8;
+  const maxInFlight = opts.maxInFlight ?? 2;
   const maxBatch = opts.maxBatch ?? 64;
   const queue: Waiting[] = [];
   let inFlight = 0;

@@ -242,7 +242,10 @@ export function normaliseReference(input: string): string {
 
 export async function betByReference(q: Queryable, reference: string): Promise<BetDetail | null> {
   const wanted = normaliseReference(reference);
-  const { rows } = await q.query<BetRow & { player_id: unknown }>('SELECT * FROM bets WHERE reference = $1', [wanted]);
+  const { rows } = await q.query<BetRow & { player_id: unknown }>(
+    'SELECT * FROM bets WHERE id = bet_id_from_reference($1) AND reference = $1',
+    [wanted],
+  );
   const bet = rows[0];
   if (!bet) return null;
   const sel = await q.query<{

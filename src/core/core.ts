@@ -16,5 +16,12 @@ export interface Core {
 
 export async function createCore(db: Db, settings: CoreSettings, clock: Clock): Promise<Core> {
   const accounts = await loadSystemAccounts(db);
-  return { db, accounts, settings, taxes: settings.taxes, clock, betBatcher: createBetBatcher(db, accounts) };
+  return {
+    db,
+    accounts,
+    settings,
+    taxes: settings.taxes,
+    clock,
+    betBatcher: createBetBatcher(db, accounts, { maxInFlight: settings.betBatchConcurrency }),
+  };
 }

@@ -12,6 +12,11 @@ export interface CoreSettings {
   margin: number;
   eventIntervalSeconds: number;
   roundsAhead: number;
+  /**
+   * bet batches in flight at once; more bets wait and go in the next batch. About the database server's cores: fewer
+   * leaves cores idle, more makes every bet pay for commits and contention (measured in `npm run bench`).
+   */
+  betBatchConcurrency: number;
 }
 
 export const DEFAULT_SETTINGS: CoreSettings = {
@@ -24,4 +29,5 @@ export const DEFAULT_SETTINGS: CoreSettings = {
   margin: 0.08,
   eventIntervalSeconds: 120,
   roundsAhead: 3,
+  betBatchConcurrency: 2,
 };

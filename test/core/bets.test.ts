@@ -40,6 +40,21 @@ describe.each(backends)('bet placement on $name', (backend) => {
     ]);
   });
 
+  it('turns every reference back into its bet id, and nothing else into one', async () => {
+    const ids = [1, 2, 31, 32, 12345, 33_554_431, 33_554_432, 9_876_543_210];
+    const { rows } = await core.db.query<{ id: string; back: string | null; ref: string }>(
+      `SELECT id::text, bet_id_from_reference(bet_reference(id))::text AS back, bet_reference(id) AS ref
+         FROM unnest($1::bigint[]) AS id`,
+      [ids.map(String)],
+    );
+    expect(rows.map((r) => r.back)).toEqual(ids.map(String));
+    expect(new Set(rows.map((r) => r.ref)).size).toBe(ids.length);
+    const junk = await core.db.query<{ a: string | null; b: string | null }>(
+      `SELECT bet_id_from_reference('X12345')::text AS a, bet_id_from_reference('BOOOOO')::text AS b`,
+    );
+    expect(junk.rows[0]).toEqual({ a: null, b: null });
+  });
+
   it('places a retried slip once', async () => {
     const [ev] = await openRound(core);
     const p = await newPlayer(core, 1000_00);

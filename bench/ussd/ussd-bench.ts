@@ -1,0 +1,486 @@
+/**
+ * The USSD load run of `npm run bench`: our gateway, listening, on real Redis and PostgreSQL, against a floor.
+ *
+ * Setup (this process, on a scratch database `bench_<tag>_ussd`): migrations, then `phones` players registered and
+ * funded through the core itself (registerPlayer + deposit, as the M-Pesa callback would credit them), and one
+ * football and one basketball round kicking off in an hour (created here; the gateway runs with SCHEDULER=off so no
+ * round closes or settles during the run). Then two server children:
+ * - the gateway (bench/ussd/gateway-child.ts): `startGateway` in one Node process, LOG_LEVEL=warn, SMS=console,
+ *   simulated M-Pesa with a 10-minute delay, sessions in Redis under the scratch prefix `bench_<tag>:ussd:`;
+ * - the floor (bench/ussd/floor-server.ts): bare node:http + one Redis GET and one SET per hop, with a session blob
+ *   the size of our persisted record (measured here from a probe session).
+ * The load generator runs in this process (its own event loop, not the servers'): `phones` handsets with whole
+ * sessions back to back, scenario A (dial → 2 Balance) and B (dial → … → bet placed, 9 hops), each on the floor and
+ * then on the gateway, interleaved (floor A, ours A, floor B, ours B) so background drift hits both alike; each
+ * window has a short warm-up first. Then each scenario once more with a single phone on each server ("solo"): the
+ * service time of a hop with no queueing, where the gateway's per-stage split (lock, load, conversation, save,
+ * unlock) shows what each stage costs rather than how long it waited for a saturated event loop.
+ * Afterwards: the hop log is drained and counted against the hops answered, the bets against the references the
+ * phones received, no session lock may be left behind, and the ledger must balance. Children, Redis keys and the
+ * database are removed at the end, on error, and on Ctrl-C (`cleanupUssd`).
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Agent } from 'node:http';
+import { Redis } from 'ioredis';
+import { int } from '../../src/core/db.ts';
+import { createRound } from '../../src/core/events.ts';
+import { registerPlayer } from '../../src/core/players.ts';
+import type { Sport } from '../../src/core/sports/types.ts';
+import { deposit } from '../../src/core/wallet.ts';
+import { ledgerVerdict, openEngine, type EngineDb, type LedgerVerdict } from '../engine.ts';
+import { cpuBusyPct, cpuSnapshot, redact, RUN_TAG, type Scratch } from '../env.ts';
+import { processCpuSeconds, round, sleep, WaitSampler } from '../stats.ts';
+import { killChildren, startChild, type ServerChild } from './children.ts';
+import { post, runLoad, type LoadResult } from './load.ts';
+import { summariseProfile, type ProfileSummary } from './profile.ts';
+import {
+  hopsPerSession,
+  NETWORK_CODE,
+  phoneNumber,
+  SCENARIO_A,
+  SCENARIO_B,
+  SERVICE_CODE,
+  textOfHop,
+  type GatewayStats,
+  type Scenario,
+} from './protocol.ts';
+
+const GATEWAY_CHILD = fileURLToPath(new URL('./gateway-child.ts', import.meta.url));
+const FLOOR_CHILD = fileURLToPath(new URL('./floor-server.ts', import.meta.url));
+const PROFILE_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+/** every Redis key of the run starts with this; removed at the end */
+const KEY_PREFIX = `${RUN_TAG}:`;
+
+export const TARGETS = { ratioA: 0.6, ratioB: 0.5, p99Ms: 25 } as const;
+
+export interface UssdOptions {
+  phones: number;
+  seconds: number;
+  warmupSeconds: number;
+  /** the single-phone windows */
+  soloSeconds: number;
+  /** CPU-profile the gateway during its two measured windows (BENCH_USSD_PROFILE=1) */
+  profile: boolean;
+  depositKes: number;
+}
+
+export interface CpuPerHop {
+  /** CPU ms per right hop: the server process, Redis, PostgreSQL backends (gateway only), the load generator */
+  serverMs: number | null;
+  /** share of the server process's CPU spent in the kernel (socket syscalls, loopback TCP) */
+  serverKernelPct: number | null;
+  redisMs: number | null;
+  postgresMs: number | null;
+  loadGeneratorMs: number;
+  /** whole machine, both cores */
+  machineBusyPct: number | null;
+}
+
+export type WindowFigures = Omit<LoadResult, 'betReferences'> & { betReferences: number; cpu: CpuPerHop };
+export type OurWindow = WindowFigures & { server: GatewayStats; logLines: number; logTail: string[] };
+
+export interface Verification {
+  phase: string;
+  hopsAnswered: number;
+  hopRows: number;
+  /** sessions whose logged seqs are not exactly 1..n (a hop not logged, or logged twice) */
+  gappedSessions: number;
+  betReferences: number | null;
+  bets: number | null;
+  pass: boolean;
+}
+
+export interface UssdResult {
+  skipped?: false;
+  phones: number;
+  seconds: number;
+  warmupSeconds: number;
+  redis: string;
+  redisKeyPrefix: string;
+  database: string;
+  setupSeconds: number;
+  /** our persisted session record (JSON bytes) after each hop of a probe session */
+  recordBytes: { A: number[]; B: number[]; floorBlob: number };
+  floor: { A: WindowFigures; B: WindowFigures };
+  ours: { A: OurWindow; B: OurWindow };
+  /** one phone per server: service time without queueing */
+  solo: { floorA: WindowFigures; floorB: WindowFigures; A: OurWindow; B: OurWindow };
+  ratios: { A: number; B: number };
+  verdicts: { ratioA: boolean; ratioB: boolean; p99A: boolean; p99B: boolean; logged: boolean; bets: boolean; locks: boolean; ledger: boolean };
+  verification: Verification[];
+  lockKeysLeft: number;
+  hopStreamLeft: number;
+  ledger: LedgerVerdict;
+  profiles: { A: ProfileSummary; B: ProfileSummary } | null;
+}
+
+export type UssdOutcome = UssdResult | { skipped: true; reason: string };
+
+// ---------------------------------------------------------------------------------------------------------------
+// cleanup, also from the bench's Ctrl-C handler
+
+let redisUrlInUse: string | null = null;
+
+/** deletes every key of this run (SCAN + UNLINK, bounded in time) */
+async function deleteRunKeys(redis: Redis): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  const until = performance.now() + 30_000;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${KEY_PREFIX}*`, 'COUNT', 2_000);
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.unlink(...keys);
+  } while (cursor !== '0' && performance.now() < until);
+  return deleted;
+}
+
+/** ends the run's server children and removes its Redis keys; safe to call twice, never throws */
+export async function cleanupUssd(): Promise<void> {
+  await killChildren().catch(() => undefined);
+  if (redisUrlInUse === null) return;
+  const redis = new Redis(redisUrlInUse, { maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: true });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await deleteRunKeys(redis);
+  } catch (err) {
+    console.error(`could not remove Redis keys ${KEY_PREFIX}*: ${String(err)}`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/** registers and funds the phones through the core, 10 at a time; opens one football and one basketball round */
+async function seed(engine: EngineDb, phones: number, depositCents: number): Promise<void> {
+  const { core } = engine;
+  const now = core.clock();
+  let next = 0;
+  const until = performance.now() + 60_000;
+  await Promise.all(
+    Array.from({ length: Math.min(10, phones) }, async () => {
+      while (next < phones) {
+        if (performance.now() > until) throw new Error('funding the phones took longer than 60 s');
+        const i = next++;
+        const msisdn = phoneNumber(i).slice(1);
+        const reg = await registerPlayer(core.db, { msisdn, language: 'en', acceptedTerms: true, confirmedAdult: true, now });
+        if (!reg.ok) throw new Error(`registration refused: ${reg.reason}`);
+        const dep = await deposit(core, { playerId: reg.value.id, amount: depositCents, receipt: `USSDBENCH${i}`, now });
+        if (!dep.ok) throw new Error(`deposit refused: ${dep.reason}`);
+      }
+    }),
+  );
+  const kickoffAt = new Date(now.getTime() + 3_600_000);
+  for (const sport of ['football', 'basketball'] as Sport[]) {
+    await core.db.tx((q) => createRound(q, { sport, roundNo: 1, kickoffAt, margin: core.settings.margin, now }));
+  }
+  await core.db.query('SELECT rollup_system_balances()');
+  await core.db.query('ANALYZE');
+}
+
+/** one session hop by hop on the gateway, with the stored record's size after each hop */
+async function probe(port: number, redis: Redis, scenario: Scenario, phone: string, sessionId: string, prefix: string) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const sizes: number[] = [];
+  let last = '';
+  try {
+    for (let i = 0; i < hopsPerSession(scenario); i++) {
+      const body = new URLSearchParams({
+        sessionId,
+        serviceCode: SERVICE_CODE,
+        phoneNumber: phone,
+        networkCode: NETWORK_CODE,
+        text: textOfHop(scenario, i),
+      }).toString();
+      const answer = await post(agent, port, body, 10_000);
+      if (answer.status !== 200 || !scenario.expect[i]!.test(answer.body)) {
+        throw new Error(`probe ${scenario.name} hop ${i + 1} (text '${textOfHop(scenario, i)}'): ${answer.status} ${answer.body}`);
+      }
+      sizes.push(await redis.strlen(`${prefix}s:${sessionId}`));
+      last = answer.body;
+    }
+  } finally {
+    agent.destroy();
+  }
+  return { sizes, last };
+}
+
+/** kernel-mode CPU seconds of a local process (stime), or null */
+function kernelSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[12]) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+function redisPid(info: string): number | null {
+  const m = /process_id:(\d+)/.exec(info);
+  return m ? Number(m[1]) : null;
+}
+
+const perHop = (seconds: number | null, hops: number) => (seconds === null || hops === 0 ? null : round((seconds * 1000) / hops, 3));
+
+function figures(r: LoadResult, cpu: CpuPerHop): WindowFigures {
+  const { betReferences, ...rest } = r;
+  return { ...rest, betReferences: betReferences.length, cpu };
+}
+
+export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: string) => void): Promise<UssdOutcome> {
+  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  const admin = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: true });
+  admin.on('error', () => undefined);
+  try {
+    await admin.connect();
+    await admin.ping();
+  } catch (err) {
+    admin.disconnect();
+    return { skipped: true, reason: `Redis at ${redact(redisUrl)} is not reachable: ${String(err)}` };
+  }
+  redisUrlInUse = redisUrl;
+  const ourPrefix = `${KEY_PREFIX}ussd:`;
+  const floorPrefix = `${KEY_PREFIX}floor:`;
+  const t0 = performance.now();
+  let engine: EngineDb | null = null;
+  let gateway: ServerChild | null = null;
+  let floor: ServerChild | null = null;
+  try {
+    engine = await openEngine(scratch, 'ussd', 4);
+    log(`  scratch database ${engine.name}; Redis ${redact(redisUrl)} under ${KEY_PREFIX}*`);
+    log(`  registering and funding ${opts.phones} phones (KES ${opts.depositKes.toLocaleString('en')} each), opening rounds...`);
+    await seed(engine, opts.phones, opts.depositKes * 100);
+
+    log('  starting the gateway child (startGateway, SCHEDULER=off, LOG_LEVEL=warn, PAYMENTS=simulator, SMS=console)...');
+    gateway = await startChild('gateway', GATEWAY_CHILD, {
+      NODE_ENV: 'production',
+      // production requires support-tool tokens; a throwaway one (never printed) satisfies it
+      ADMIN_TOKENS: `bench:${randomBytes(24).toString('hex')}:support`,
+      DATABASE_URL: engine.url,
+      REDIS_URL: redisUrl,
+      BENCH_REDIS_PREFIX: ourPrefix,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      SCHEDULER: 'off',
+      SMS: 'console',
+      PAYMENTS: 'simulator',
+      SIMULATOR_DELAY_MS: '600000',
+      ...(opts.profile ? { BENCH_PROFILE_DIR: PROFILE_DIR } : {}),
+    });
+    const gw = gateway;
+
+    const probeA = await probe(gw.port, admin, SCENARIO_A, phoneNumber(0), 'P-0-0', ourPrefix);
+    const probeB = await probe(gw.port, admin, SCENARIO_B, phoneNumber(0), 'P-0-1', ourPrefix);
+    const meanB = Math.round(probeB.sizes.reduce((a, b) => a + b, 0) / probeB.sizes.length);
+    log(`  probe: ${probeB.last.split('\n')[0]}`);
+    log(`  our session record after each hop (bytes): A ${probeA.sizes.join(', ')}; B ${probeB.sizes.join(', ')} (mean ${meanB})`);
+
+    log(`  starting the floor child (node:http + Redis GET/SET of a ${meanB}-byte blob)...`);
+    floor = await startChild('floor', FLOOR_CHILD, {
+      REDIS_URL: redisUrl,
+      FLOOR_PREFIX: floorPrefix,
+      FLOOR_BLOB_BYTES: String(meanB),
+      FLOOR_END_AFTER_INPUTS: String(SCENARIO_B.inputs.length),
+    });
+    const fl = floor;
+    const floorForm = { sessionId: 'P-0-0', serviceCode: SERVICE_CODE, phoneNumber: phoneNumber(0), networkCode: NETWORK_CODE, text: '' };
+    const floorAgent = new Agent();
+    const floorProbe = await post(floorAgent, fl.port, new URLSearchParams(floorForm).toString(), 5_000).finally(() => floorAgent.destroy());
+    if (floorProbe.status !== 200) throw new Error(`floor probe: ${floorProbe.status} ${floorProbe.body}`);
+    const floorBlob = await admin.strlen(`${floorPrefix}s:P-0-0`);
+    const rPid = redisPid(await admin.info('server'));
+    const redisLocal = rPid !== null && processCpuSeconds(rPid) !== null;
+    log(`  setup ${round((performance.now() - t0) / 1000, 1)} s; Redis CPU ${redisLocal ? `read from /proc/${rPid}` : 'not visible (not on this machine)'}`);
+
+    const phones = Array.from({ length: opts.phones }, (_, i) => phoneNumber(i));
+    const maxSessionsPerPhone = 100_000;
+    const allRefs: Record<string, string[]> = {};
+    const answered: Record<string, number> = {};
+
+    const window = async (server: ServerChild, scenario: Scenario, prefix: string, ours: boolean, solo = false) => {
+      const base = {
+        port: server.port,
+        scenario,
+        phones: solo ? phones.slice(0, 1) : phones,
+        maxSessionsPerPhone,
+        checkScreens: ours,
+        abort: () => server.exited(),
+      };
+      let warmHops = 0;
+      if (!solo) {
+        const warm = await runLoad({ ...base, seconds: opts.warmupSeconds, sessionPrefix: `${prefix}w` });
+        answered[`${prefix}w`] = warmHops = warm.hops;
+        allRefs[`${prefix}w`] = warm.betReferences;
+        // production tables have statistics: re-plan what the warm-up cached for near-empty tables
+        if (ours) await engine!.core.db.query('ANALYZE');
+      }
+      if (ours) await server.ask('reset');
+      server.takeLineCount();
+      const sampler = ours ? await WaitSampler.start(scratch.baseUrl, engine!.name, 100, (opts.seconds + 30) * 1000) : null;
+      const c0 = cpuSnapshot();
+      const s0 = processCpuSeconds(server.pid);
+      const k0 = kernelSeconds(server.pid);
+      const r0 = rPid === null ? null : processCpuSeconds(rPid);
+      const r = await runLoad({ ...base, seconds: solo ? opts.soloSeconds : opts.seconds, sessionPrefix: prefix });
+      const s1 = processCpuSeconds(server.pid);
+      const k1 = kernelSeconds(server.pid);
+      const r1 = rPid === null ? null : processCpuSeconds(rPid);
+      const c1 = cpuSnapshot();
+      const stats = ours ? await server.ask<GatewayStats>('stats', { label: prefix, timeoutMs: 60_000 }) : null;
+      const waits = sampler ? await sampler.stop() : null;
+      if (server.exited()) throw new Error(`${server.name} exited during the run:\n${server.tail()}`);
+      answered[prefix] = r.hops;
+      allRefs[prefix] = r.betReferences;
+      const cpu: CpuPerHop = {
+        serverMs: perHop(s0 === null || s1 === null ? null : s1 - s0, r.okHops),
+        serverKernelPct:
+          s0 === null || s1 === null || k0 === null || k1 === null || s1 === s0 ? null : round(((k1 - k0) / (s1 - s0)) * 100, 1),
+        redisMs: perHop(r0 === null || r1 === null ? null : r1 - r0, r.okHops),
+        postgresMs: waits ? perHop(waits.backendCpuSeconds, r.okHops) : null,
+        loadGeneratorMs: r.loadCpuMsPerHop,
+        machineBusyPct: cpuBusyPct(c0, c1),
+      };
+      const tag = `${ours ? 'ours ' : 'floor'} ${scenario.name}${solo ? ' solo' : ''}`;
+      log(
+        `  ${tag}: ${r.hopsPerSecond} hops/s, p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, ${r.errorCount} errors` +
+          ` (${r.sessionsCompleted} sessions${solo ? ', 1 phone' : `; warm-up ${warmHops} hops`})`,
+      );
+      for (const s of r.errorSamples.slice(0, 3)) log(`    e.g. ${s}`);
+      const lines = server.takeLineCount();
+      // the gateway logs only warnings and errors here: show what it said
+      const logTail = lines > 0 ? server.tail().split('\n').slice(-Math.min(lines, 5)) : [];
+      for (const l of logTail) log(`    gateway log: ${l.slice(0, 200)}`);
+      return { r, cpu, stats, lines, logTail };
+    };
+
+    log(`  measuring: ${opts.phones} phones, ${opts.warmupSeconds} s warm-up + ${opts.seconds} s per window; floor and ours interleaved`);
+    const fA = await window(fl, SCENARIO_A, 'FA', false);
+    const oA = await window(gw, SCENARIO_A, 'A', true);
+    const fB = await window(fl, SCENARIO_B, 'FB', false);
+    const oB = await window(gw, SCENARIO_B, 'B', true);
+    log(`  solo: one phone, ${opts.soloSeconds} s per window (service time without queueing)`);
+    const fA1 = await window(fl, SCENARIO_A, 'FA1', false, true);
+    const oA1 = await window(gw, SCENARIO_A, 'A1', true, true);
+    const fB1 = await window(fl, SCENARIO_B, 'FB1', false, true);
+    const oB1 = await window(gw, SCENARIO_B, 'B1', true, true);
+    await floor.stop();
+    floor = null;
+
+    log('  draining the hop log and checking it against the hops answered...');
+    await gw.ask('drain', { timeoutMs: 60_000 });
+    let streamLeft = await admin.xlen(`${ourPrefix}hops`);
+    for (const until = performance.now() + 15_000; streamLeft > 0 && performance.now() < until; ) {
+      await sleep(250);
+      streamLeft = await admin.xlen(`${ourPrefix}hops`);
+    }
+    const verification = await verify(engine, answered, allRefs);
+    let lockKeys = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await admin.scan(cursor, 'MATCH', `${ourPrefix}lock:*`, 'COUNT', 2_000);
+      cursor = next;
+      lockKeys += keys.length;
+    } while (cursor !== '0');
+    const ledger = await ledgerVerdict(engine.core);
+    await gateway.stop();
+    gateway = null;
+
+    const profiles =
+      opts.profile && oA.stats?.profile && oB.stats?.profile
+        ? { A: summariseProfile(oA.stats.profile), B: summariseProfile(oB.stats.profile) }
+        : null;
+    const ratios = { A: round(oA.r.hopsPerSecond / Math.max(fA.r.hopsPerSecond, 1), 3), B: round(oB.r.hopsPerSecond / Math.max(fB.r.hopsPerSecond, 1), 3) };
+    const measured = verification;
+    return {
+      phones: opts.phones,
+      seconds: opts.seconds,
+      warmupSeconds: opts.warmupSeconds,
+      redis: redact(redisUrl),
+      redisKeyPrefix: KEY_PREFIX,
+      database: engine.name,
+      setupSeconds: round((performance.now() - t0) / 1000, 1),
+      recordBytes: { A: probeA.sizes, B: probeB.sizes, floorBlob },
+      floor: { A: figures(fA.r, fA.cpu), B: figures(fB.r, fB.cpu) },
+      ours: {
+        A: { ...figures(oA.r, oA.cpu), server: oA.stats!, logLines: oA.lines, logTail: oA.logTail },
+        B: { ...figures(oB.r, oB.cpu), server: oB.stats!, logLines: oB.lines, logTail: oB.logTail },
+      },
+      solo: {
+        floorA: figures(fA1.r, fA1.cpu),
+        floorB: figures(fB1.r, fB1.cpu),
+        A: { ...figures(oA1.r, oA1.cpu), server: oA1.stats!, logLines: oA1.lines, logTail: oA1.logTail },
+        B: { ...figures(oB1.r, oB1.cpu), server: oB1.stats!, logLines: oB1.lines, logTail: oB1.logTail },
+      },
+      ratios,
+      verdicts: {
+        ratioA: ratios.A >= TARGETS.ratioA,
+        ratioB: ratios.B >= TARGETS.ratioB,
+        p99A: oA.r.latency.p99Ms <= TARGETS.p99Ms,
+        p99B: oB.r.latency.p99Ms <= TARGETS.p99Ms,
+        logged: streamLeft === 0 && measured.every((v) => v.hopRows === v.hopsAnswered && v.gappedSessions === 0),
+        bets: measured.every((v) => v.bets === v.betReferences),
+        locks: lockKeys === 0,
+        ledger: ledger.pass,
+      },
+      verification,
+      lockKeysLeft: lockKeys,
+      hopStreamLeft: streamLeft,
+      ledger,
+      profiles,
+    };
+  } finally {
+    await floor?.stop().catch(() => undefined);
+    await gateway?.stop().catch(() => undefined);
+    await killChildren();
+    await deleteRunKeys(admin).catch((err: unknown) => log(`  could not remove Redis keys ${KEY_PREFIX}*: ${String(err)}`));
+    admin.disconnect();
+    redisUrlInUse = null;
+    await engine?.close();
+  }
+}
+
+/** per session prefix: hop rows, gapless seqs, bets by idempotency key (the menu's key starts with the sessionId) */
+async function verify(engine: EngineDb, answered: Record<string, number>, refs: Record<string, string[]>): Promise<Verification[]> {
+  const db = engine.core.db;
+  const hops = await db.query<{ phase: string; n: unknown; gapped: unknown }>(
+    `SELECT split_part(session_id, '-', 1) AS phase, sum(n) AS n, count(*) FILTER (WHERE mx <> n OR mn <> 1) AS gapped
+       FROM (SELECT session_id, count(*) AS n, max(seq) AS mx, min(seq) AS mn FROM ussd_hops GROUP BY session_id) s
+      GROUP BY 1`,
+  );
+  const bets = await db.query<{ phase: string; n: unknown }>(
+    `SELECT split_part(idempotency_key, '-', 1) AS phase, count(*) AS n FROM bets GROUP BY 1`,
+  );
+  const rows = new Map(hops.rows.map((r) => [r.phase, { n: int(r.n), gapped: int(r.gapped) }]));
+  const betRows = new Map(bets.rows.map((r) => [r.phase, int(r.n)]));
+  const out: Verification[] = [];
+  for (const phase of ['Aw', 'A', 'A1', 'Bw', 'B', 'B1']) {
+    const h = rows.get(phase) ?? { n: 0, gapped: 0 };
+    const isBet = phase.startsWith('B');
+    let matched: number | null = null;
+    if (isBet) {
+      const { rows: m } = await db.query<{ n: unknown }>('SELECT count(*) AS n FROM bets WHERE reference = ANY ($1)', [refs[phase] ?? []]);
+      matched = int(m[0]!.n);
+    }
+    const betCount = isBet ? (betRows.get(phase) ?? 0) : null;
+    const refCount = isBet ? (refs[phase]?.length ?? 0) : null;
+    out.push({
+      phase,
+      hopsAnswered: answered[phase] ?? 0,
+      hopRows: h.n,
+      gappedSessions: h.gapped,
+      betReferences: refCount,
+      bets: betCount,
+      pass: h.n === (answered[phase] ?? 0) && h.gapped === 0 && (!isBet || (betCount === refCount && matched === refCount)),
+    });
+  }
+  return out;
+}
+
