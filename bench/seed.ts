@@ -231,7 +231,7 @@ export async function seedBets(core: Core, input: SeedBetsInput): Promise<void> 
       `INSERT INTO sms_outbox (player_id, msisdn, kind, params, dedupe_key, next_attempt_at, created_at)
        SELECT player_id, msisdn, 'bet_placed',
               jsonb_build_object('reference', reference, 'stake', stake, 'potentialPayout', potential, 'legs', legs),
-              'bet_placed:' || bet_id, $1, $1
+              NULL, $1, $1
          FROM bench_slip ORDER BY bet_id`,
       [now],
     );

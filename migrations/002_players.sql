@@ -46,8 +46,9 @@ CREATE TABLE sms_outbox (
   msisdn              text NOT NULL,
   kind                text NOT NULL,
   params              jsonb NOT NULL DEFAULT '{}',
-  -- one message per event however often the event is replayed ("bet_placed:123")
-  dedupe_key          text UNIQUE,
+  -- one message per event however often the event is replayed ("deposit:<receipt>"); events that are idempotent
+  -- by construction (a placed bet) leave it null and skip the index
+  dedupe_key          text,
   status              text NOT NULL DEFAULT 'pending'
                       CHECK (status IN ('pending', 'sent', 'failed', 'delivered', 'undelivered')),
   attempts            int NOT NULL DEFAULT 0,
@@ -59,6 +60,7 @@ CREATE TABLE sms_outbox (
   delivery_status     text,
   failure_reason      text
 );
+CREATE UNIQUE INDEX sms_outbox_dedupe_idx ON sms_outbox (dedupe_key) WHERE dedupe_key IS NOT NULL;
 CREATE INDEX sms_outbox_due_idx ON sms_outbox (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX sms_outbox_provider_idx ON sms_outbox (provider_message_id) WHERE provider_message_id IS NOT NULL;
 CREATE INDEX sms_outbox_player_idx ON sms_outbox (player_id, id DESC);

@@ -229,7 +229,7 @@ BEGIN
     VALUES (p_player, v_msisdn, 'bet_placed',
             jsonb_build_object('reference', v_ref, 'stake', p_stake, 'potentialPayout', p_potential,
                                'legs', array_length(p_outcomes, 1)),
-            'bet_placed:' || v_bet, p_now, p_now);
+            NULL, p_now, p_now);
 
   RETURN QUERY SELECT 'placed'::text, v_bet, v_ref, jsonb_build_object('balance', v_balance - p_stake);
 END $$;

@@ -31,7 +31,7 @@ export async function queueSms(q: Queryable, sms: QueuedSms): Promise<void> {
   await q.query(
     `INSERT INTO sms_outbox (player_id, msisdn, kind, params, dedupe_key, next_attempt_at, created_at)
      SELECT $1, coalesce($2, (SELECT msisdn FROM players WHERE id = $1)), $3, $4::jsonb, $5, $6, $6
-     ON CONFLICT (dedupe_key) DO NOTHING`,
+     ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`,
     [sms.playerId, sms.msisdn ?? null, sms.kind, JSON.stringify(sms.params), sms.dedupeKey ?? null, sms.now],
   );
 }
