@@ -52,7 +52,7 @@ export interface GatewayParts {
  * No offline queue (commands fail at once while disconnected), one retry per command, short timeouts; the client
  * keeps reconnecting in the background (backoff capped at 2 s) and the next hop after recovery just works.
  */
-const REDIS_OPTIONS = {
+export const REDIS_OPTIONS = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
   connectTimeout: 2_000,

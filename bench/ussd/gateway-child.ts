@@ -22,20 +22,11 @@ import { migrate } from '../../src/adapters/db/migrate.ts';
 import { postgresDb } from '../../src/adapters/db/postgres.ts';
 import { createLogger } from '../../src/adapters/logger.ts';
 import { loadConfig } from '../../src/config.ts';
-import { startGateway, type Gateway } from '../../src/main.ts';
+import { REDIS_OPTIONS, startGateway, type Gateway } from '../../src/main.ts';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store.ts';
 import { round } from '../stats.ts';
 import { countRedis, HopCounters, timedDb, timedStore } from './instrument.ts';
 import { HOP_PATH, type ChildMessage, type ParentMessage } from './protocol.ts';
-
-/** the Redis options main.ts gives the hop path's client (REDIS_OPTIONS there; not exported) */
-const REDIS_OPTIONS = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  connectTimeout: 2_000,
-  commandTimeout: 1_000,
-  retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
-} as const;
 
 const send = (m: ChildMessage) => process.send?.(m);
 
