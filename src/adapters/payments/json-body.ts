@@ -1,10 +1,9 @@
 /**
- * A bounded JSON body reader for Daraja callbacks. Koa has no body parser and these bodies are small: reading the
- * stream with a hard byte limit is less code than a dependency, and a client streaming more than the limit is cut off
- * instead of buffered. The raw text is returned with the parsed value, because every callback is stored as received
- * before it is applied (or refused as malformed).
+ * The JSON body reader for Daraja callbacks, bounded like every body we read. The raw text is kept apart from the
+ * parsed value, because every callback is stored as received before it is applied (or refused as malformed).
  */
 import type { Context } from 'koa';
+import { readBoundedText } from '../http/bounded-body.ts';
 
 export const DEFAULT_JSON_LIMIT_BYTES = 64 * 1024;
 
@@ -22,28 +21,10 @@ export class JsonBodyError extends Error {
 
 /** reads the body as UTF-8 text, at most `limitBytes` */
 export async function readRawBody(ctx: Context, limitBytes = DEFAULT_JSON_LIMIT_BYTES): Promise<string> {
-  const length = ctx.request.length;
-  if (length !== undefined && length > limitBytes) {
-    ctx.set('Connection', 'close');
-    throw new JsonBodyError(413, 'payload_too_large', `body larger than ${limitBytes} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of ctx.req) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-      size += buf.length;
-      if (size > limitBytes) {
-        ctx.set('Connection', 'close');
-        throw new JsonBodyError(413, 'payload_too_large', `body larger than ${limitBytes} bytes`);
-      }
-      chunks.push(buf);
-    }
-  } catch (err) {
-    if (err instanceof JsonBodyError) throw err;
-    throw new JsonBodyError(400, 'invalid_request', 'body could not be read');
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return readBoundedText(ctx, limitBytes, {
+    tooLarge: () => new JsonBodyError(413, 'payload_too_large', `body larger than ${limitBytes} bytes`),
+    unreadable: () => new JsonBodyError(400, 'invalid_request', 'body could not be read'),
+  });
 }
 
 /**
