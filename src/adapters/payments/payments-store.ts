@@ -214,27 +214,18 @@ export async function updateDeposit(
     resolved: boolean;
   }>,
 ): Promise<void> {
-  const columns: [string, unknown][] = [];
-  const add = (column: string, value: unknown) => {
-    if (value !== undefined) columns.push([column, value]);
-  };
-  add('state', set.state);
-  add('receipt', set.receipt);
-  add('credit_key', set.creditKey);
-  add('result_code', set.resultCode);
-  add('result_desc', set.resultDesc);
-  add('flag', set.flag);
-  add('paid_amount', set.paidAmount);
-  add('paid_msisdn', set.paidMsisdn);
-  add('attempts', set.attempts);
-  add('next_check_at', set.nextCheckAt);
-  const assignments = columns.map(([c], i) => `${c} = $${i + 3}`);
-  if (set.resolved) assignments.push('resolved_at = $2');
-  await q.query(`UPDATE deposits SET updated_at = $2${assignments.length ? ', ' + assignments.join(', ') : ''} WHERE id = $1`, [
-    id,
-    now,
-    ...columns.map(([, v]) => v),
-  ]);
+  await updateRow(q, 'deposits', id, now, set.resolved, {
+    state: set.state,
+    receipt: set.receipt,
+    credit_key: set.creditKey,
+    result_code: set.resultCode,
+    result_desc: set.resultDesc,
+    flag: set.flag,
+    paid_amount: set.paidAmount,
+    paid_msisdn: set.paidMsisdn,
+    attempts: set.attempts,
+    next_check_at: set.nextCheckAt,
+  });
 }
 
 /** pending deposits due a check: Daraja accepted them (or never answered) before `before` */
@@ -398,27 +389,18 @@ export async function updatePayout(
     resolved: boolean;
   }>,
 ): Promise<void> {
-  const columns: [string, unknown][] = [];
-  const add = (column: string, value: unknown) => {
-    if (value !== undefined) columns.push([column, value]);
-  };
-  add('state', set.state);
-  add('conversation_id', set.conversationId);
-  add('receipt', set.receipt);
-  add('result_code', set.resultCode);
-  add('result_desc', set.resultDesc);
-  add('flag', set.flag);
-  add('status_conversation_id', set.statusConversationId);
-  add('status_originator_id', set.statusOriginatorId);
-  add('attempts', set.attempts);
-  add('next_check_at', set.nextCheckAt);
-  const assignments = columns.map(([c], i) => `${c} = $${i + 3}`);
-  if (set.resolved) assignments.push('resolved_at = $2');
-  await q.query(`UPDATE payouts SET updated_at = $2${assignments.length ? ', ' + assignments.join(', ') : ''} WHERE id = $1`, [
-    id,
-    now,
-    ...columns.map(([, v]) => v),
-  ]);
+  await updateRow(q, 'payouts', id, now, set.resolved, {
+    state: set.state,
+    conversation_id: set.conversationId,
+    receipt: set.receipt,
+    result_code: set.resultCode,
+    result_desc: set.resultDesc,
+    flag: set.flag,
+    status_conversation_id: set.statusConversationId,
+    status_originator_id: set.statusOriginatorId,
+    attempts: set.attempts,
+    next_check_at: set.nextCheckAt,
+  });
 }
 
 export async function payoutsToCheck(q: Queryable, before: Date, now: Date, limit: number): Promise<PayoutRow[]> {
@@ -487,4 +469,19 @@ export async function withAdvisoryLock<T>(db: Db, key: number, fn: () => Promise
       await s.query('SELECT pg_advisory_unlock($1)', [key]);
     }
   });
+}
+
+/** sets updated_at, the columns given (undefined ones are left as they are) and resolved_at when asked */
+async function updateRow(
+  q: Queryable,
+  table: 'deposits' | 'payouts',
+  id: number,
+  now: Date,
+  resolved: boolean | undefined,
+  values: Record<string, unknown>,
+): Promise<void> {
+  const columns = Object.entries(values).filter(([, v]) => v !== undefined);
+  const assignments = ['updated_at = $2', ...columns.map(([c], i) => `${c} = $${i + 3}`)];
+  if (resolved) assignments.push('resolved_at = $2');
+  await q.query(`UPDATE ${table} SET ${assignments.join(', ')} WHERE id = $1`, [id, now, ...columns.map(([, v]) => v)]);
 }
