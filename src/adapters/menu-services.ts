@@ -10,6 +10,7 @@ import type { Core } from '../core/core.ts';
 import { int } from '../core/db.ts';
 import { eventOutcomes, getEvent, upcomingEvents, type EventView } from '../core/events.ts';
 import type { Cents } from '../core/money.ts';
+import type { CoreSettings } from '../core/settings.ts';
 import { fail, ok } from '../core/outcome.ts';
 import {
   dailyTotals,
@@ -89,21 +90,40 @@ export async function betLegsOf(core: Core, playerId: number, betId: number): Pr
   }));
 }
 
+/** the parts of MenuServices that are rules alone: the same for the live gateway and a support dry run */
+export function menuRules(
+  settings: CoreSettings,
+  limits: PaymentLimits,
+): Pick<MenuServices, 'limits' | 'quoteBet' | 'depositPreview' | 'withdrawalPreview'> {
+  return {
+    limits: {
+      minDeposit: limits.minDeposit,
+      maxDeposit: limits.maxDeposit,
+      minWithdrawal: limits.minWithdrawal,
+      maxWithdrawal: limits.maxWithdrawal,
+      minStake: settings.minStake,
+      maxStake: settings.maxStake,
+      maxLegs: settings.maxLegs,
+    },
+    quoteBet: (stake, odds) => quoteBet(settings, stake, odds),
+    depositPreview(amount) {
+      const tax = depositTax(settings.taxes, amount);
+      return { excise: tax.tax, credited: tax.net };
+    },
+    withdrawalPreview(amount) {
+      const tax = withdrawalTax(settings.taxes, amount);
+      return { wht: tax.tax, net: tax.net };
+    },
+  };
+}
+
 export function createMenuServices(core: Core, payments: PaymentsPort, opts: MenuServicesOptions): MenuServices {
   const { limits, logger } = opts;
   const now = () => core.clock();
 
   return {
     now: () => now().toISOString(),
-    limits: {
-      minDeposit: limits.minDeposit,
-      maxDeposit: limits.maxDeposit,
-      minWithdrawal: limits.minWithdrawal,
-      maxWithdrawal: limits.maxWithdrawal,
-      minStake: core.settings.minStake,
-      maxStake: core.settings.maxStake,
-      maxLegs: core.settings.maxLegs,
-    },
+    ...menuRules(core.settings, limits),
 
     async findPlayer(msisdn) {
       const player = await findPlayerByMsisdn(core.db, msisdn);
@@ -136,7 +156,6 @@ export function createMenuServices(core: Core, payments: PaymentsPort, opts: Men
       };
     },
 
-    quoteBet: (stake, odds) => quoteBet(core.settings, stake, odds),
 
     placeBet: (input) =>
       placeBet(core, { playerId: input.playerId, selections: input.selections, stake: input.stake, key: input.key, now: now() }),
@@ -156,16 +175,6 @@ export function createMenuServices(core: Core, payments: PaymentsPort, opts: Men
     },
 
     betLegs: (playerId, betId) => betLegsOf(core, playerId, betId),
-
-    depositPreview(amount) {
-      const tax = depositTax(core.taxes, amount);
-      return { excise: tax.tax, credited: tax.net };
-    },
-
-    withdrawalPreview(amount) {
-      const tax = withdrawalTax(core.taxes, amount);
-      return { wht: tax.tax, net: tax.net };
-    },
 
     async startDeposit(input) {
       if (!Number.isSafeInteger(input.amount) || input.amount < limits.minDeposit) return fail('amount_too_low');

@@ -20,12 +20,13 @@
  *   insufficient_funds against the as-of balance;
  * - setLanguage/setLimits: nothing; selfExclude: until = now + days.
  */
-import { quoteBet } from '../../core/bets.ts';
 import { int, type Queryable } from '../../core/db.ts';
 import type { Cents } from '../../core/money.ts';
 import { fail, ok } from '../../core/outcome.ts';
 import type { CoreSettings } from '../../core/settings.ts';
-import { depositTax, withdrawalTax } from '../../core/taxes.ts';
+import { quoteBet } from '../../core/bets.ts';
+import { withdrawalTax } from '../../core/taxes.ts';
+import { menuRules } from '../menu-services.ts';
 import type { BetLeg, BetListItem, EventSummary, Lang, MenuServices, PaymentLimits, PlayerInfo } from '../../menus/services.ts';
 
 export const DRY_RUN_BET_REFERENCE = 'BDRYRN';
@@ -80,12 +81,7 @@ export function createDryRunServices(
       now = at;
     },
     now: () => now.toISOString(),
-    limits: {
-      ...opts.limits,
-      minStake: settings.minStake,
-      maxStake: settings.maxStake,
-      maxLegs: settings.maxLegs,
-    },
+    ...menuRules(settings, opts.limits),
 
     async findPlayer(msisdn) {
       const mine = registered.get(msisdn);
@@ -141,8 +137,6 @@ export function createDryRunServices(
         outcomes: outs.rows.map((o) => ({ id: int(o.id), market: o.market, pick: o.pick, line: o.line === null ? null : Number(o.line), odds: int(o.odds) })),
       };
     },
-
-    quoteBet: (stake, odds) => quoteBet(settings, stake, odds),
 
     async placeBet(input) {
       const quote = quoteBet(settings, input.stake, input.selections.map((s) => s.odds));
@@ -220,16 +214,6 @@ export function createDryRunServices(
         result: r.resulted_late ? null : r.result,
         score: r.resulted_late ? null : r.score,
       }));
-    },
-
-    depositPreview(amount) {
-      const tax = depositTax(settings.taxes, amount);
-      return { excise: tax.tax, credited: tax.net };
-    },
-
-    withdrawalPreview(amount) {
-      const tax = withdrawalTax(settings.taxes, amount);
-      return { wht: tax.tax, net: tax.net };
     },
 
     async startDeposit(input) {
