@@ -32,6 +32,12 @@ describe.each(backends)('placing bets in batches on $name', (backend) => {
     expect(results.filter((r) => r.ok)).toHaveLength(12);
     expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.reason === 'insufficient_funds')).toBe(true);
     for (const p of players) expect((await balance(core.db, p.id)).balance).toBe(35_00);
+    // rows written by one transaction share its xmin: 12 bets in far fewer commits means they were batched
+    const { rows } = await core.db.query<{ commits: string }>(
+      'SELECT count(DISTINCT xmin::text)::text AS commits FROM bets WHERE player_id = ANY ($1::bigint[])',
+      [players.map((p) => String(p.id))],
+    );
+    expect(Number(rows[0]!.commits)).toBeLessThanOrEqual(core.settings.betBatchConcurrency + 2);
     await rollupSystemBalances(core.db);
     expect(await checkLedger(core.db)).toEqual([]);
   });
