@@ -4,7 +4,7 @@
  *
  * At-least-once, never lost: records are acked (removed from the store) only after the INSERT has committed; a crash
  * in between re-reads them next time, and UNIQUE (session_id, seq) + ON CONFLICT DO NOTHING makes the re-insert a
- * no-op. One multi-row INSERT per batch (a single statement commits atomically, no explicit transaction needed).
+ * no-op. One statement per batch (it commits atomically, no explicit transaction needed).
  * Every app instance runs one (started by main). Instances sharing a Redis may read the same records at the same
  * time (the store's stream read is not a consumer group): that is safe — the repeat insert is ignored and acking twice
  * is a no-op — it only does some work twice, which at 250 ms ticks is cheap.
@@ -15,8 +15,11 @@ import type { HopRecord, SessionStore } from './session-store.ts';
 
 export const DEFAULT_HOP_BATCH = 500;
 
+/** all the drainer needs from a session store, so it can be handed any queue of hop records */
+export type HopSource = Pick<SessionStore, 'readHops' | 'ackHops'>;
+
 export interface HopLogDrainerDeps {
-  store: SessionStore;
+  store: HopSource;
   db: Queryable;
   logger: Logger;
   /** records per INSERT (default 500) */
@@ -66,17 +69,14 @@ function toRow(hop: HopRecord): HopRow | null {
   };
 }
 
-/** inserts the hop rows; a row already there (a re-drain) is left alone */
+/**
+ * inserts the hop rows, each into the monthly child of its `at` (created when missing); a row already there (a
+ * re-drain) is left alone. Goes through `ussd_hops_insert_batch` (migration 008), not `INSERT INTO ussd_hops`: the
+ * parent's routing trigger plans a dynamic INSERT per row, the function one per month in the batch.
+ */
 export async function insertHops(q: Queryable, rows: HopRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await q.query(
-    `INSERT INTO ussd_hops (session_id, seq, phone, network, service_code, text, input, reply, state, latency_ms, at)
-     SELECT h.session_id, h.seq, h.phone, h.network, h.service_code, h.text, h.input, h.reply, h.state, h.latency_ms, h.at
-       FROM jsonb_to_recordset($1::jsonb) AS h(session_id text, seq int, phone text, network text, service_code text,
-            text text, input text, reply text, state text, latency_ms int, at timestamptz)
-     ON CONFLICT (session_id, seq) DO NOTHING`,
-    [JSON.stringify(rows)],
-  );
+  await q.query('SELECT ussd_hops_insert_batch($1::jsonb)', [JSON.stringify(rows)]);
 }
 
 export function createHopLogDrainer(deps: HopLogDrainerDeps): HopLogDrainer {

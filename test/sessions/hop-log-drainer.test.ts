@@ -1,9 +1,8 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queryable } from '../../src/core/db.ts';
-import { createHopLogDrainer } from '../../src/sessions/hop-log-drainer.ts';
-import { MemorySessionStore } from '../../src/sessions/memory-session-store.ts';
-import type { HopRecord, SessionRecord, SessionStore } from '../../src/sessions/session-store.ts';
+import { createHopLogDrainer, type HopSource } from '../../src/sessions/hop-log-drainer.ts';
+import type { HopRecord } from '../../src/sessions/session-store.ts';
 import { backends, type TestDb } from '../support/databases.ts';
 
 const silent = pino({ level: 'silent' });
@@ -26,12 +25,22 @@ function hopRecord(overrides: Partial<HopRecord> = {}): HopRecord {
   };
 }
 
-function sessionRecord(hop: HopRecord): SessionRecord {
-  return { snapshot: {}, lastText: hop.text, lastReply: hop.reply, seq: hop.seq, ended: false, phone: hop.phone, updatedAt: hop.at };
-}
-
-async function put(store: SessionStore, hop: HopRecord) {
-  await store.save(hop.sessionId, sessionRecord(hop), hop, 180);
+/** hop records waiting to be drained, read oldest first and removed by id, as the session stores keep them */
+function hopQueue(...initial: HopRecord[]) {
+  let last = 0;
+  let waiting: { id: string; json: string }[] = [];
+  const queue = {
+    push(...hops: HopRecord[]) {
+      for (const hop of hops) waiting.push({ id: String(++last), json: JSON.stringify(hop) });
+    },
+    readHops: async (max: number) => waiting.slice(0, max).map((h) => ({ id: h.id, hop: JSON.parse(h.json) as HopRecord })),
+    ackHops: async (ids: string[]) => {
+      const acked = new Set(ids);
+      waiting = waiting.filter((h) => !acked.has(h.id));
+    },
+  } satisfies HopSource & { push(...hops: HopRecord[]): void };
+  queue.push(...initial);
+  return queue;
 }
 
 describe.each(backends)('the hop log drainer on $name', (backend) => {
@@ -45,11 +54,9 @@ describe.each(backends)('the hop log drainer on $name', (backend) => {
     t.db.query<Record<string, unknown>>('SELECT * FROM ussd_hops WHERE session_id = $1 ORDER BY seq', [sessionId]);
 
   it('moves hop records into ussd_hops in one batch and acks them after the insert', async () => {
-    const store = new MemorySessionStore();
     const a = hopRecord();
     const b = { ...a, seq: 2, text: '1*2*100', input: '100', reply: 'END Bet placed', state: 'bet.placed', latencyMs: 30, at: a.at + 5_000 };
-    await put(store, a);
-    await put(store, b);
+    const store = hopQueue(a, b);
     const drainer = createHopLogDrainer({ store, db: t.db, logger: silent });
     expect(await drainer.drainOnce()).toBe(2);
     expect(await store.readHops(10)).toEqual([]);
@@ -62,13 +69,13 @@ describe.each(backends)('the hop log drainer on $name', (backend) => {
   });
 
   it('a re-drain of records already inserted is harmless (ack lost after commit)', async () => {
-    const inner = new MemorySessionStore();
-    let ackFails = true;
-    const store: SessionStore = Object.assign(Object.create(inner) as MemorySessionStore, {
-      ackHops: (ids: string[]) => (ackFails ? Promise.reject(new Error('redis blip')) : inner.ackHops(ids)),
-    });
     const hop = hopRecord();
-    await put(inner, hop);
+    const inner = hopQueue(hop);
+    let ackFails = true;
+    const store: HopSource = {
+      readHops: inner.readHops,
+      ackHops: (ids) => (ackFails ? Promise.reject(new Error('redis blip')) : inner.ackHops(ids)),
+    };
     const drainer = createHopLogDrainer({ store, db: t.db, logger: silent });
     await expect(drainer.drainOnce()).rejects.toThrow('redis blip');
     ackFails = false;
@@ -76,10 +83,96 @@ describe.each(backends)('the hop log drainer on $name', (backend) => {
     expect((await rowsOf(hop.sessionId)).rows).toHaveLength(1);
   });
 
+  /** the monthly child each of the session's rows is stored in, by seq */
+  const childrenOf = async (q: Queryable, sessionId: string) =>
+    (
+      await q.query<{ part: string; seq: number; id: unknown }>(
+        'SELECT tableoid::regclass::text AS part, seq, id FROM ussd_hops WHERE session_id = $1 ORDER BY seq',
+        [sessionId],
+      )
+    ).rows.map((r) => ({ part: r.part.replace(/^.*\./, ''), seq: r.seq, id: String(r.id) }));
+
+  const drain = (q: Queryable, hops: HopRecord[]) =>
+    createHopLogDrainer({ store: hopQueue(...hops), db: q, logger: silent }).drainAll();
+
+  it('puts a batch spanning two months into the child of each hop\'s UTC month, whatever the session time zone', async () => {
+    const first = hopRecord({ at: Date.UTC(2026, 10, 30, 23, 59, 59, 999) });
+    const second = { ...first, seq: 2, at: Date.UTC(2026, 11, 1, 0, 0, 0) };
+    // Nairobi is UTC+3: its local month turns three hours before the UTC month does
+    const parts = await t.db.session(async (q) => {
+      await q.query("SET TIME ZONE 'Africa/Nairobi'");
+      try {
+        await drain(q, [first, second]);
+        return await childrenOf(q, first.sessionId);
+      } finally {
+        await q.query('RESET TIME ZONE');
+      }
+    });
+    expect(parts.map(({ part, seq }) => ({ part, seq }))).toEqual([
+      { part: 'ussd_hops_2026_11', seq: 1 },
+      { part: 'ussd_hops_2026_12', seq: 2 },
+    ]);
+    expect((await t.db.query('SELECT 1 FROM ONLY ussd_hops UNION ALL SELECT 1 FROM ussd_hops_default')).rows).toEqual([]);
+  });
+
+  it('a re-drain of a batch spanning two months inserts nothing and changes nothing', async () => {
+    const first = hopRecord({ at: Date.UTC(2026, 11, 31, 23, 0) });
+    const batch = [first, { ...first, seq: 2, at: Date.UTC(2027, 0, 1, 1, 0) }];
+    await drain(t.db, batch);
+    const before = await childrenOf(t.db, first.sessionId);
+    expect(before.map((r) => r.part)).toEqual(['ussd_hops_2026_12', 'ussd_hops_2027_01']);
+    // a repeat is ignored, not merged: the row first stored stays as it was
+    await drain(t.db, batch.map((h) => ({ ...h, text: 'changed' })));
+    expect(await childrenOf(t.db, first.sessionId)).toEqual(before);
+    expect((await rowsOf(first.sessionId)).rows.map((r) => r.text)).toEqual([first.text, first.text]);
+  });
+
+  it('creates the child of a month that has none yet, instead of using the default child', async () => {
+    const hop = hopRecord({ at: Date.UTC(2040, 2, 15) });
+    expect((await t.db.query("SELECT to_regclass('ussd_hops_2040_03') IS NULL AS missing")).rows).toEqual([{ missing: true }]);
+    await drain(t.db, [hop]);
+    expect((await childrenOf(t.db, hop.sessionId)).map((r) => r.part)).toEqual(['ussd_hops_2040_03']);
+    expect((await t.db.query('SELECT 1 FROM ussd_hops_default')).rows).toEqual([]);
+  });
+
+  it('drains a late record for a month whose child retention has dropped, into a new child of that month', async () => {
+    const early = hopRecord({ at: Date.UTC(2025, 0, 10) });
+    const late = hopRecord({ at: Date.UTC(2025, 0, 20) });
+    // one connection throughout, so a plan cached before the DROP would be reused after it
+    const parts = await t.db.session(async (q) => {
+      await drain(q, [early]);
+      await q.query('DROP TABLE ussd_hops_2025_01');
+      await drain(q, [late]);
+      return childrenOf(q, late.sessionId);
+    });
+    expect(parts.map((r) => r.part)).toEqual(['ussd_hops_2025_01']);
+    expect((await rowsOf(early.sessionId)).rows).toEqual([]);
+  });
+
+  it.runIf(backend.name === 'postgres')('two drainers creating the same new month at once both succeed', async () => {
+    const creator = t.connect(1);
+    const drainer = t.connect(1);
+    const drainerPid = (await drainer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const hop = hopRecord({ at: Date.UTC(2041, 4, 10) });
+    let drained: Promise<number> | undefined;
+    await creator.tx(async (q) => {
+      // the other instance has created the child but not committed yet
+      await q.query('SELECT ussd_hops_ensure_partition($1)', [new Date(Date.UTC(2041, 4, 1))]);
+      drained = drain(drainer, [hop]);
+      drained.catch(() => undefined);
+      await expect
+        .poll(async () => (await t.db.query('SELECT 1 FROM pg_locks WHERE pid = $1 AND NOT granted', [drainerPid])).rows.length, {
+          timeout: 5_000,
+        })
+        .toBe(1);
+    });
+    expect(await drained).toBe(1);
+    expect((await childrenOf(t.db, hop.sessionId)).map((r) => r.part)).toEqual(['ussd_hops_2041_05']);
+  });
+
   it('keeps the records in the store when the insert fails', async () => {
-    const store = new MemorySessionStore();
     const hop = hopRecord();
-    await put(store, hop);
+    const store = hopQueue(hop);
     const broken: Queryable = { query: () => Promise.reject(new Error('database down')), exec: () => Promise.resolve() };
     await expect(createHopLogDrainer({ store, db: broken, logger: silent }).drainOnce()).rejects.toThrow('database down');
     expect((await store.readHops(10)).map((x) => x.hop)).toEqual([hop]);
@@ -87,14 +180,14 @@ describe.each(backends)('the hop log drainer on $name', (backend) => {
   });
 
   it('runs on an interval and drains what is left when stopped', async () => {
-    const store = new MemorySessionStore();
+    const store = hopQueue();
     const drainer = createHopLogDrainer({ store, db: t.db, logger: silent, batchSize: 2 });
     drainer.start(20);
     const first = hopRecord();
-    await put(store, first);
+    store.push(first);
     await expect.poll(async () => (await rowsOf(first.sessionId)).rows.length, { timeout: 2_000 }).toBe(1);
     const late = Array.from({ length: 5 }, () => hopRecord());
-    for (const h of late) await put(store, h);
+    store.push(...late);
     await drainer.stop();
     expect(await store.readHops(10)).toEqual([]);
     for (const h of late) expect((await rowsOf(h.sessionId)).rows).toHaveLength(1);
