@@ -1,4 +1,4 @@
-import { createActor, waitFor, type SnapshotFrom, type StateValue } from 'xstate';
+import { createActor, type SnapshotFrom, type StateValue } from 'xstate';
 import type { UssdReply } from '../adapters/telco/ussd.ts';
 import type { Conversation, HopContext, HopOutcome } from './conversation.ts';
 import type { MenuContext, MenuInput, MenuSettings } from './menu-context.ts';
@@ -79,10 +79,37 @@ export function createMenuConversation(services: MenuServices, opts: MenuConvers
 
   const atRest = (s: MenuSnapshot) => s.status !== 'active' || screenOf(s) !== null;
 
-  async function settle(actor: ReturnType<typeof createActor<MenuMachine>>): Promise<MenuSnapshot> {
-    const snapshot = await waitFor(actor, atRest, { timeout });
-    if (snapshot.status === 'error') throw snapshot.error;
-    return snapshot;
+  /**
+   * Resolves once the machine rests on a screen. Most inputs only move between screens and rest at once, with no
+   * promise or timer; a hop that waits for a service shares one timer (the hop's whole budget) across its waits.
+   */
+  function settler(actor: ReturnType<typeof createActor<MenuMachine>>) {
+    let wake: (() => void) | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let expired = false;
+    // errors surface through the snapshot (status 'error'); without an observer XState would also rethrow them
+    actor.subscribe({ next: () => wake?.(), error: () => wake?.() });
+    const changed = () =>
+      new Promise<void>((resolve) => {
+        wake = resolve;
+        timer ??= setTimeout(() => {
+          expired = true;
+          wake?.();
+        }, timeout);
+      });
+    return {
+      async settle(): Promise<MenuSnapshot> {
+        for (;;) {
+          const snapshot = actor.getSnapshot();
+          if (snapshot.status === 'error') throw snapshot.error;
+          if (atRest(snapshot)) return snapshot;
+          if (expired) throw new Error(`menu hop still working after ${timeout} ms`);
+          await changed();
+          wake = null;
+        }
+      },
+      done: () => clearTimeout(timer),
+    };
   }
 
   function outcome(snapshot: MenuSnapshot, persisted: unknown): HopOutcome {
@@ -114,6 +141,7 @@ export function createMenuConversation(services: MenuServices, opts: MenuConvers
     ctx: HopContext,
   ): Promise<HopOutcome> {
     let actor: ReturnType<typeof createActor<MenuMachine>> | undefined;
+    let waits: ReturnType<typeof settler> | undefined;
     try {
       // A persisted snapshot is what this machine wrote after an earlier hop; the input is only read by a new actor.
       if ('snapshot' in from && (typeof from.snapshot !== 'object' || from.snapshot === null)) {
@@ -123,14 +151,13 @@ export function createMenuConversation(services: MenuServices, opts: MenuConvers
         'snapshot' in from
           ? createActor(machine, { snapshot: from.snapshot as MenuSnapshot, input: inputFor(ctx, null) })
           : createActor(machine, { input: inputFor(ctx, from.resume) });
-      // errors surface through the snapshot (status 'error'); without an observer XState would also rethrow them
-      actor.subscribe({ error: () => undefined });
+      waits = settler(actor);
       actor.start();
-      let snapshot = await settle(actor);
+      let snapshot = await waits.settle();
       for (const value of inputs) {
         if (snapshot.status !== 'active') break; // an END screen was reached: later inputs have nowhere to go
         actor.send({ type: 'INPUT', value });
-        snapshot = await settle(actor);
+        snapshot = await waits.settle();
       }
       return outcome(snapshot, actor.getPersistedSnapshot());
     } catch (err) {
@@ -143,6 +170,7 @@ export function createMenuConversation(services: MenuServices, opts: MenuConvers
       }
       return busy(context, ctx);
     } finally {
+      waits?.done();
       actor?.stop();
     }
   }

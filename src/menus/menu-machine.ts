@@ -83,7 +83,7 @@ export function initialContext(input: MenuInput): MenuContext {
   };
 }
 
-const leaveScreen = ['clearNotice', 'resetPage'] as const;
+const leaveScreen = 'leaveScreen' as const;
 
 /** "98" and "0" on a screen whose lines are longer than one page */
 function paging(screen: ScreenId) {
@@ -159,8 +159,8 @@ export const menuMachine = setup({
       context.refusal !== null && params.reasons.includes(context.refusal.reason),
   },
   actions: {
-    clearNotice: assign({ notice: null }),
-    resetPage: assign({ page: { start: 0, prev: [] } }),
+    // one assign, not two: every assign copies the whole context
+    leaveScreen: assign({ notice: null, page: { start: 0, prev: [] } }),
     notify: assign((_, params: { key: NoticeKey }) => ({ notice: { key: params.key } })),
     invalidChoice: assign({ notice: { key: 'invalidChoice' } }),
     amountWrong: assign(({ context, event }, params: { kind: AmountKind }) => {
