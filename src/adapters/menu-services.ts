@@ -7,8 +7,9 @@
 import type { Logger } from 'pino';
 import { placeBet, quoteBet, recentBets } from '../core/bets.ts';
 import type { Core } from '../core/core.ts';
+import { createOpenRoundsCache } from './open-rounds-cache.ts';
 import { int } from '../core/db.ts';
-import { eventOutcomes, getEvent, upcomingEvents, type EventView } from '../core/events.ts';
+import type { EventView } from '../core/events.ts';
 import type { Cents } from '../core/money.ts';
 import type { CoreSettings } from '../core/settings.ts';
 import { fail, ok } from '../core/outcome.ts';
@@ -120,6 +121,7 @@ export function menuRules(
 export function createMenuServices(core: Core, payments: PaymentsPort, opts: MenuServicesOptions): MenuServices {
   const { limits, logger } = opts;
   const now = () => core.clock();
+  const rounds = createOpenRoundsCache(core.db, core.clock);
 
   return {
     now: () => now().toISOString(),
@@ -143,16 +145,16 @@ export function createMenuServices(core: Core, payments: PaymentsPort, opts: Men
     },
 
     async upcomingEvents(sport, page) {
-      const events = await upcomingEvents(core.db, { sport, now: now(), limit: page.limit, offset: page.offset });
+      const events = await rounds.upcoming(sport, page);
       return events.map(toEventSummary);
     },
 
     async eventMarkets(eventId) {
-      const [event, outcomes] = await Promise.all([getEvent(core.db, eventId), eventOutcomes(core.db, eventId)]);
-      if (event === null) return null;
+      const found = await rounds.markets(eventId);
+      if (found === null) return null;
       return {
-        event: toEventSummary(event),
-        outcomes: outcomes.map((o) => ({ id: o.id, market: o.market, pick: o.pick, line: o.line, odds: o.odds })),
+        event: toEventSummary(found.event),
+        outcomes: found.outcomes.map((o) => ({ id: o.id, market: o.market, pick: o.pick, line: o.line, odds: o.odds })),
       };
     },
 
