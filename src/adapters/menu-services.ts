@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import { placeBet, quoteBet, recentBets } from '../core/bets.ts';
 import type { Core } from '../core/core.ts';
+import { batchLoader } from './batch-loader.ts';
 import { createOpenRoundsCache } from './open-rounds-cache.ts';
 import { int } from '../core/db.ts';
 import type { EventView } from '../core/events.ts';
@@ -16,7 +17,7 @@ import { fail, ok } from '../core/outcome.ts';
 import {
   dailyTotals,
   depositAllowance,
-  findPlayerByMsisdn,
+  findPlayersByMsisdn,
   getPlayer,
   registerPlayer,
   selfExclude,
@@ -25,7 +26,7 @@ import {
   type Player,
 } from '../core/players.ts';
 import { depositTax, withdrawalTax } from '../core/taxes.ts';
-import { balance, reserveWithdrawal } from '../core/wallet.ts';
+import { balances, reserveWithdrawal } from '../core/wallet.ts';
 import type { BetLeg, EventSummary, MenuServices, PaymentLimits, PlayerInfo } from '../menus/services.ts';
 import type { PaymentsPort } from './payments/payments-port.ts';
 
@@ -122,13 +123,16 @@ export function createMenuServices(core: Core, payments: PaymentsPort, opts: Men
   const { limits, logger } = opts;
   const now = () => core.clock();
   const rounds = createOpenRoundsCache(core.db, core.clock);
+  // the two reads nearly every session makes, batched across the sessions of one event-loop turn
+  const players = batchLoader((msisdns: string[]) => findPlayersByMsisdn(core.db, msisdns), null);
+  const wallets = batchLoader((ids: number[]) => balances(core.db, ids), null);
 
   return {
     now: () => now().toISOString(),
     ...menuRules(core.settings, limits),
 
     async findPlayer(msisdn) {
-      const player = await findPlayerByMsisdn(core.db, msisdn);
+      const player = await players.load(msisdn);
       return player === null ? null : toPlayerInfo(player);
     },
 
@@ -140,7 +144,8 @@ export function createMenuServices(core: Core, payments: PaymentsPort, opts: Men
     },
 
     async balance(playerId) {
-      const view = await balance(core.db, playerId);
+      const view = await wallets.load(playerId);
+      if (view === null) throw new Error(`no player ${playerId}`);
       return { balance: view.balance, openBets: view.openBets, openStakes: view.openStakes };
     },
 

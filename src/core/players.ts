@@ -174,3 +174,9 @@ export async function depositAllowance(
   const remaining = Math.max(player.dailyDepositLimit - totals.deposited, 0);
   return amount <= remaining ? ok(true) : fail('daily_deposit_limit', { remaining });
 }
+
+/** several players by number in one query (the menu batches the dials of one event-loop turn) */
+export async function findPlayersByMsisdn(q: Queryable, msisdns: readonly string[]): Promise<Map<string, Player>> {
+  const { rows } = await q.query<PlayerRow>('SELECT * FROM players WHERE msisdn = ANY($1::text[])', [msisdns]);
+  return new Map(rows.map((r) => [r.msisdn, toPlayer(r)]));
+}

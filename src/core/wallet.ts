@@ -252,22 +252,27 @@ export interface BalanceView {
 }
 
 export async function balance(q: Queryable, playerId: number): Promise<BalanceView> {
-  const { rows } = await q.query<{ balance: unknown; open_bets: unknown; open_stakes: unknown; pending: unknown }>(
-    `SELECT a.balance,
+  const view = (await balances(q, [playerId])).get(playerId);
+  if (view === undefined) throw new Error(`no player ${playerId}`);
+  return view;
+}
+
+/** balances of several players in one query; players that do not exist are left out of the map */
+export async function balances(q: Queryable, playerIds: readonly number[]): Promise<Map<number, BalanceView>> {
+  const { rows } = await q.query<{ id: unknown; balance: unknown; open_bets: unknown; open_stakes: unknown; pending: unknown }>(
+    `SELECT p.id, a.balance,
             (SELECT count(*) FROM bets b WHERE b.player_id = p.id AND b.state = 'open') AS open_bets,
             (SELECT coalesce(sum(b.stake), 0) FROM bets b WHERE b.player_id = p.id AND b.state = 'open') AS open_stakes,
             (SELECT coalesce(sum(w.amount), 0) FROM withdrawals w WHERE w.player_id = p.id AND w.state = 'reserved') AS pending
-       FROM players p JOIN accounts a ON a.id = p.wallet_account_id WHERE p.id = $1`,
-    [playerId],
+       FROM players p JOIN accounts a ON a.id = p.wallet_account_id WHERE p.id = ANY($1::bigint[])`,
+    [playerIds],
   );
-  const r = rows[0];
-  if (!r) throw new Error(`no player ${playerId}`);
-  return {
-    balance: int(r.balance),
-    openBets: int(r.open_bets),
-    openStakes: int(r.open_stakes),
-    pendingWithdrawals: int(r.pending),
-  };
+  return new Map(
+    rows.map((r) => [
+      int(r.id),
+      { balance: int(r.balance), openBets: int(r.open_bets), openStakes: int(r.open_stakes), pendingWithdrawals: int(r.pending) },
+    ]),
+  );
 }
 
 export interface StatementLine {
