@@ -3,14 +3,15 @@
  * Nothing in src/ is changed: the child hands the wrapped parts to `startGateway` (which accepts a ready-made db and
  * store), so the hop path runs exactly as in production, plus a few `performance.now()` calls and map updates.
  *
- * A hop's stages are told apart by session id: the hop lock serialises a session's hops, so between `lock(id)` and
- * its release every store call for `id` belongs to that hop. The conversation (XState machine + core queries) is the
- * time between the end of load (or takeResume, on a session's first hop) and the start of save.
+ * A hop's stages are timed on the session handle `open` returns, which belongs to that one hop: open (lock + record +
+ * resume offer, one round trip), the conversation (XState machine + core queries: from the end of open to the start of
+ * commit), commit (record + hop log + offer + unlock, one round trip) and release (a round trip only for hops that did
+ * not commit: retries, stale or ended sessions, failures; after a commit it does nothing and is not counted as a call).
  */
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type { Db, Queryable } from '../../src/core/db.ts';
-import type { HopRecord, SessionLock, SessionRecord, SessionStore } from '../../src/sessions/session-store.ts';
+import type { OpenSession, SessionStore } from '../../src/sessions/session-store.ts';
 import { Latencies, round } from '../stats.ts';
 import type { GatewayStats, StageFigure } from './protocol.ts';
 
@@ -25,20 +26,19 @@ const BACKGROUND_REDIS = new Set(['xrange', 'xdel', 'ping']);
 
 interface Inflight {
   t0: number;
-  lock: number;
-  load: number;
-  loadEnd: number;
+  open: number;
+  openEnd: number;
   conversation: number;
-  save: number;
+  commit: number;
+  /** the hop's number in its session; 0 for a hop that did not commit */
   seq: number;
 }
 
 interface SeqSums {
   hops: number;
-  lock: number;
-  load: number;
+  open: number;
   conversation: number;
-  save: number;
+  commit: number;
   release: number;
   hop: number;
 }
@@ -86,12 +86,11 @@ export class HopCounters {
   finishHop(f: Inflight, release: number, end: number): void {
     const hop = end - f.t0;
     this.hopLatency.add(hop);
-    const s = this.bySeq.get(f.seq) ?? { hops: 0, lock: 0, load: 0, conversation: 0, save: 0, release: 0, hop: 0 };
+    const s = this.bySeq.get(f.seq) ?? { hops: 0, open: 0, conversation: 0, commit: 0, release: 0, hop: 0 };
     s.hops += 1;
-    s.lock += f.lock;
-    s.load += f.load;
+    s.open += f.open;
     s.conversation += f.conversation;
-    s.save += f.save;
+    s.commit += f.commit;
     s.release += release;
     s.hop += hop;
     this.bySeq.set(f.seq, s);
@@ -118,10 +117,9 @@ export class HopCounters {
               String(seq),
               {
                 hops: s.hops,
-                lock: mean(s.lock),
-                load: mean(s.load),
+                open: mean(s.open),
                 conversation: mean(s.conversation),
-                save: mean(s.save),
+                commit: mean(s.commit),
                 release: mean(s.release),
                 hop: mean(s.hop),
               },
@@ -143,11 +141,8 @@ export class HopCounters {
   }
 }
 
-/** the session store with every call timed, and the hop's stages stitched together by session id */
+/** the session store with every call timed, and each hop's stages summed on the handle `open` returned for it */
 export function timedStore(inner: SessionStore, c: HopCounters): SessionStore {
-  const inflight = new Map<string, Inflight>();
-  /** takeResume is keyed by phone: its time joins the hop of that phone's session at save */
-  const taken = new Map<string, { end: number; ms: number }>();
   const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<{ value: T; start: number; end: number }> => {
     const start = performance.now();
     try {
@@ -158,58 +153,40 @@ export function timedStore(inner: SessionStore, c: HopCounters): SessionStore {
     }
   };
   return {
-    async lock(sessionId, opts): Promise<SessionLock | null> {
-      const { value: lock, start, end } = await timed('lock', () => inner.lock(sessionId, opts));
-      if (lock === null) return null;
-      const f: Inflight = { t0: start, lock: end - start, load: 0, loadEnd: end, conversation: 0, save: 0, seq: 0 };
-      inflight.set(sessionId, f);
+    async open(sessionId, phone, opts): Promise<OpenSession | null> {
+      const { value: session, start, end } = await timed('open', () => inner.open(sessionId, phone, opts));
+      if (session === null) return null;
+      const f: Inflight = { t0: start, open: end - start, openEnd: end, conversation: 0, commit: 0, seq: 0 };
+      let committed = false;
       return {
+        record: session.record,
+        resume: session.resume,
+        async commit(record, hop, ttlSeconds, resume) {
+          const start = performance.now();
+          f.conversation = start - f.openEnd;
+          f.seq = hop.seq;
+          c.conversation.calls += 1;
+          c.conversation.ms += f.conversation;
+          try {
+            const { value } = await timed('commit', () => session.commit(record, hop, ttlSeconds, resume));
+            committed = true;
+            return value;
+          } finally {
+            f.commit = performance.now() - start;
+          }
+        },
         async release() {
           const r0 = performance.now();
           try {
-            await timed('release', () => lock.release());
+            if (committed) await session.release();
+            else await timed('release', () => session.release());
           } finally {
             const r1 = performance.now();
-            if (inflight.get(sessionId) === f) inflight.delete(sessionId);
             c.finishHop(f, r1 - r0, r1);
           }
         },
       };
     },
-    async load(sessionId): Promise<SessionRecord | null> {
-      const { value, start, end } = await timed('load', () => inner.load(sessionId));
-      const f = inflight.get(sessionId);
-      if (f) {
-        f.load += end - start;
-        f.loadEnd = end;
-      }
-      return value;
-    },
-    async save(sessionId, record, hop: HopRecord, ttlSeconds) {
-      const start = performance.now();
-      const f = inflight.get(sessionId);
-      if (f) {
-        const t = taken.get(hop.phone);
-        if (t && t.end > f.loadEnd) {
-          f.load += t.ms;
-          f.loadEnd = t.end;
-        }
-        taken.delete(hop.phone);
-        f.conversation = start - f.loadEnd;
-        f.seq = hop.seq;
-        c.conversation.calls += 1;
-        c.conversation.ms += f.conversation;
-      }
-      await timed('save', () => inner.save(sessionId, record, hop, ttlSeconds));
-      if (f) f.save = performance.now() - start;
-    },
-    async takeResume(phone) {
-      const { value, start, end } = await timed('takeResume', () => inner.takeResume(phone));
-      taken.set(phone, { end, ms: end - start });
-      return value;
-    },
-    setResume: async (phone, value, ttl) => (await timed('setResume', () => inner.setResume(phone, value, ttl))).value,
-    clearResume: async (phone) => (await timed('clearResume', () => inner.clearResume(phone))).value,
     readHops: async (max) => (await timed('readHops (drainer)', () => inner.readHops(max))).value,
     ackHops: async (ids) => (await timed('ackHops (drainer)', () => inner.ackHops(ids))).value,
     ping: () => inner.ping(),
@@ -246,16 +223,15 @@ export function timedDb(db: Db, c: HopCounters): Db {
 
 /**
  * Counts the commands the ioredis client sends, by name, and the round trips: a command sent on its own is one; the
- * commands of a MULTI…EXEC pipeline are written together and count once (at MULTI).
+ * commands of a MULTI…EXEC pipeline are written together and count once (at MULTI). The session store's open, commit
+ * and release scripts all show as evalsha (the store's stage figures tell them apart).
  */
 export function countRedis(redis: Redis, c: HopCounters): void {
   const send = redis.sendCommand.bind(redis) as (...args: unknown[]) => unknown;
   (redis as unknown as { sendCommand: (...args: unknown[]) => unknown }).sendCommand = (...args: unknown[]) => {
     const cmd = args[0] as { name?: string; args?: unknown[] } | undefined;
     const name = String(cmd?.name ?? '?').toLowerCase();
-    const nx = name === 'set' && Array.isArray(cmd?.args) && cmd.args.some((a) => String(a).toUpperCase() === 'NX');
-    const label = nx ? 'set nx (lock)' : name;
-    c.redisCommands.set(label, (c.redisCommands.get(label) ?? 0) + 1);
+    c.redisCommands.set(name, (c.redisCommands.get(name) ?? 0) + 1);
     const inPipeline = args[1] !== undefined;
     if (!inPipeline || name === 'multi') {
       if (BACKGROUND_REDIS.has(name)) c.redisBackgroundTrips += 1;

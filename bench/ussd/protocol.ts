@@ -82,17 +82,17 @@ export interface GatewayStats {
   /** HTTP requests finished (server 'request' → response 'finish') */
   requests: number;
   requestMs: { mean: number; p50: number; p99: number; max: number };
-  /** lock start → lock released, per hop (what handleHop spends, without Koa, body parsing and zod) */
+  /** open start → release, per hop (what handleHop spends, without Koa, body parsing and zod) */
   hopMs: { mean: number; p50: number; p99: number };
   /** per session-store call (wall time of the awaited Redis round trip(s), including queueing in the event loop) */
   store: Record<string, StageFigure>;
-  /** from the end of load (or takeResume) to the start of save: the XState machine plus the core's queries */
+  /** from the end of open to the start of commit: the XState machine plus the core's queries */
   conversation: StageFigure;
   /** per hop number in its session (1-based): mean ms of each stage */
-  bySeq: Record<string, { hops: number; lock: number; load: number; conversation: number; save: number; release: number; hop: number }>;
+  bySeq: Record<string, { hops: number; open: number; conversation: number; commit: number; release: number; hop: number }>;
   /** core queries by kind (first words of the SQL); hop-path queries and background ones are told apart */
   db: Record<string, StageFigure & { background: boolean }>;
-  /** Redis commands by name, and round trips (a MULTI…EXEC pipeline counts once) */
+  /** Redis commands by name (the session store's scripts show as evalsha), and round trips (a MULTI…EXEC pipeline counts once) */
   redis: { commands: Record<string, number>; trips: number; backgroundTrips: number };
   /** share of wall time the event loop was busy, and its delay percentiles (ms) */
   eventLoop: { utilization: number; delayP50Ms: number; delayP99Ms: number; delayMaxMs: number };

@@ -115,8 +115,8 @@ function serverReport(name: string, s: GatewayStats, okHops: number, logLines: n
       `server-side request ${s.requestMs.p50} / ${s.requestMs.p99} ms p50/p99, handleHop ${s.hopMs.p50} / ${s.hopMs.p99} ms; ` +
       `per hop: ${per(dbCalls)} core queries (${per(dbMs)} ms), ${per(s.redis.trips)} Redis round trips; ${logLines} log lines`,
   );
-  const stages = Object.entries(s.bySeq).map(([seq, b]) => [seq, b.hops, b.lock, b.load, b.conversation, b.save, b.release, b.hop]);
-  lines.push(table([`hop # (ours ${name}), mean ms`, 'hops', 'lock', 'load', 'conversation', 'save', 'unlock', 'handleHop'], stages));
+  const stages = Object.entries(s.bySeq).map(([seq, b]) => [seq, b.hops, b.open, b.conversation, b.commit, b.release, b.hop]);
+  lines.push(table([`hop # (ours ${name}), mean ms`, 'hops', 'open', 'conversation', 'commit', 'unlock', 'handleHop'], stages));
   const q = Object.entries(s.db)
     .slice(0, 8)
     .map(([sql, d]) => [sql.slice(0, 70), d.calls, per(d.calls), round(d.ms / Math.max(d.calls, 1), 2), d.background ? 'background' : 'hop']);

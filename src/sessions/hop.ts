@@ -1,6 +1,6 @@
 /**
- * One USSD hop: lock the session → load → work out the new input(s) → run the conversation → save the record and the
- * hop log entry together → keep/clear the resume offer → unlock → answer.
+ * One USSD hop: open the session (take its lock and read its record, one round trip) → work out the new input(s) → run
+ * the conversation → commit (record, hop log entry, resume offer and unlock in one atomic round trip) → answer.
  *
  * Reading `text`. The aggregator sends the whole history of the session joined by '*'. We keep the `text` of the last
  * hop we handled (`lastText`) and compare input arrays:
@@ -13,32 +13,39 @@
  *                                          screen is answered again, and their text becomes our baseline so the next
  *                                          hop's input is read relative to what the aggregator will send next —
  *                                          otherwise every later hop of the session would diverge too.
- * No record (a new session, or one that expired): the conversation starts (with the phone's resume offer, if any) and
- * any inputs already present are fed to it — a shortcut dial like *290*290*1# arrives with text '1' on its first hop.
- * A session we ended (we sent END) answers that END again, whatever arrives.
+ * No record (a new session, or one that expired): the conversation starts (with the phone's resume offer, which the
+ * open took, if any) and any inputs already present are fed to it — a shortcut dial like *290*290*1# arrives with
+ * text '1' on its first hop. A session we ended (we sent END) answers that END again, whatever arrives.
  *
  * Money and failures. Only the conversation's actors move money, and only inside `start`/`advance`.
- * - Lock or load fails (Redis down) → the conversation never runs: polite END, nothing moved.
+ * - Open fails (Redis down) → the conversation never runs: polite END, nothing moved.
  * - The conversation throws → polite END. (The menu conversation catches its own service failures and answers them
  *   with its "Service busy" END screen, which is saved like any END; this path is for anything that still escapes.)
- *   Nothing is saved, so a retry replays the same inputs from the same snapshot;
- *   a bet that did commit before the throw is found again by its idempotency key (chosen by the menu and kept in the
- *   snapshot before the confirm screen) and re-shown rather than placed twice.
- * - Save fails AFTER the conversation ran (e.g. a bet was placed, then Redis fell over) → we still answer with the
+ *   Nothing is saved, so a retry replays the same inputs from the same snapshot, and the release puts back a resume
+ *   offer the open took; a bet that did commit before the throw is found again by its idempotency key (chosen by the
+ *   menu and kept in the snapshot before the confirm screen) and re-shown rather than placed twice.
+ * - Commit fails AFTER the conversation ran (e.g. a bet was placed, then Redis fell over) → we still answer with the
  *   conversation's reply: the player must see the result of what already happened. The record was not saved, so the
  *   next hop (or a retry) replays the confirm from the old snapshot, and the bet's key makes it a duplicate that shows
  *   the same reference. The hop record could not reach the store, so it is written to the application log instead.
- * The record and its hop log entry are written in ONE store call before the reply leaves, so a hop whose reply was
- * sent is in the hop log (the drainer moves it to PostgreSQL and acks only after commit).
+ * - The lock was lost before the commit (the hop outlived the lock's TTL and another hop of the session may have taken
+ *   it) → the store refuses the commit and writes nothing: the newer holder has read and may have saved a later state,
+ *   which an older view must not overwrite. It is answered like a failed commit — the conversation's reply, since what
+ *   it did has happened, with the hop record in the application log. By then the aggregator (which waits ~10 s, as
+ *   long as the lock lives) has usually stopped listening, and the session's next hop is read against the newer
+ *   holder's record; a confirm replayed there finds its bet by key, as above.
+ * The record and its hop log entry are written in ONE commit before the reply leaves, so a hop whose reply was sent is
+ * in the hop log (the drainer moves it to PostgreSQL and acks only after commit).
  *
- * Round trips per hop: lock, load, save (+ resume write in parallel with it), unlock; a new session adds takeResume.
+ * Round trips per hop: open and commit (the commit releases the lock). A hop that saves nothing (a retry, a stale or
+ * ended session, another phone, a failure) releases the lock instead: open and release.
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { UssdReply, UssdRequest } from '../adapters/telco/ussd.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Conversation, HopContext, HopOutcome } from '../menus/conversation.ts';
-import type { HopRecord, SessionRecord, SessionStore } from './session-store.ts';
+import type { HopRecord, OpenSession, ResumeChange, SessionRecord, SessionStore } from './session-store.ts';
 
 export const BUSY_REPLY: UssdReply = { kind: 'END', screen: 'Service busy, please try again shortly.' };
 /** the session's previous hop still holds the lock after the bounded wait */
@@ -130,40 +137,39 @@ export async function handleHop(deps: HopDeps, req: UssdRequest): Promise<UssdRe
   const at = deps.clock().getTime();
   const where = { sessionId: req.sessionId, phone: req.phone, text: req.rawText };
 
-  let lock;
+  let session;
   try {
-    lock = await deps.store.lock(req.sessionId, {
+    session = await deps.store.open(req.sessionId, req.phone, {
       ttlMs: deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS,
       waitMs: deps.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
     });
   } catch (err) {
-    deps.logger.error({ err, ...where }, 'ussd hop failed: session lock unavailable');
+    deps.logger.error({ err, ...where }, 'ussd hop failed: session store unavailable');
     return BUSY_REPLY;
   }
-  if (lock === null) {
+  if (session === null) {
     deps.logger.warn(where, 'ussd hop gave up waiting for its session lock');
     return STILL_WORKING_REPLY;
   }
 
   try {
-    return await runLocked(deps, req, started, at);
+    return await runOpened(deps, req, session, started, at);
   } catch (err) {
     deps.logger.error({ err, ...where }, 'ussd hop failed');
     return BUSY_REPLY;
   } finally {
-    // a lock we cannot release expires by itself (lockTtlMs); the hop has its answer either way
-    await lock.release().catch((err: unknown) => deps.logger.debug({ err, ...where }, 'session lock release failed'));
+    // a no-op after a commit; a lock we cannot release expires by itself (lockTtlMs); the hop has its answer either way
+    await session.release().catch((err: unknown) => deps.logger.debug({ err, ...where }, 'session lock release failed'));
   }
 }
 
-async function runLocked(deps: HopDeps, req: UssdRequest, started: number, at: number): Promise<UssdReply> {
-  const { store, conversation } = deps;
+async function runOpened(deps: HopDeps, req: UssdRequest, session: OpenSession, started: number, at: number): Promise<UssdReply> {
+  const { conversation } = deps;
   const ctx: HopContext = { sessionId: req.sessionId, phone: req.phone, network: req.network };
-  const record = (await store.load(req.sessionId)) as HopSessionRecord | null;
+  const record = session.record as HopSessionRecord | null;
 
   let outcome: HopOutcome;
   let newInputs: string[];
-  let taken: unknown = null;
 
   if (record !== null) {
     if (record.phone !== req.phone) {
@@ -180,47 +186,38 @@ async function runLocked(deps: HopDeps, req: UssdRequest, started: number, at: n
         'ussd text diverged from the handled history: screen shown again, text taken as the new baseline',
       );
       const reply = decodeReply(record.lastReply);
-      await save(deps, req, record, { snapshot: record.snapshot, reply, state: record.state ?? '', resumable: undefined }, [], started, at);
+      await commit(deps, req, session, record, { snapshot: record.snapshot, reply, state: record.state ?? '', resumable: undefined }, [], started, at);
       return reply;
     }
     newInputs = step.inputs;
     outcome = await conversation.advance(record.snapshot, newInputs, ctx);
   } else {
     newInputs = req.inputs;
-    taken = await store.takeResume(req.phone);
-    try {
-      outcome = await conversation.start(ctx, taken);
-      if (newInputs.length > 0 && outcome.reply.kind === 'CON') {
-        outcome = await conversation.advance(outcome.snapshot, newInputs, ctx);
-      }
-    } catch (err) {
-      // the offer was taken (get-and-delete) for a conversation that never happened: put it back, best effort
-      if (taken !== null) {
-        await store.setResume(req.phone, taken, deps.resumeWindowSeconds ?? DEFAULT_RESUME_WINDOW_SECONDS).catch(() => undefined);
-      }
-      throw err;
+    outcome = await conversation.start(ctx, session.resume);
+    if (newInputs.length > 0 && outcome.reply.kind === 'CON') {
+      outcome = await conversation.advance(outcome.snapshot, newInputs, ctx);
     }
   }
 
-  await save(deps, req, record, outcome, newInputs, started, at);
+  await commit(deps, req, session, record, outcome, newInputs, started, at);
   return outcome.reply;
 }
 
 /**
- * Saves record + hop log entry (one store call) and the resume offer (in parallel). A failure here is logged with the
- * hop record and swallowed: the conversation has already run, so its reply is what the player must see.
+ * Commits record + hop log entry + resume offer (one store call). A failure or a lost lock is logged with the hop
+ * record and swallowed: the conversation has already run, so its reply is what the player must see.
  * `outcome.resumable === undefined` means "leave the resume offer as it is".
  */
-async function save(
+async function commit(
   deps: HopDeps,
   req: UssdRequest,
+  session: OpenSession,
   previous: HopSessionRecord | null,
   outcome: Pick<HopOutcome, 'snapshot' | 'reply' | 'state'> & { resumable: unknown },
   newInputs: string[],
   started: number,
   at: number,
 ): Promise<void> {
-  const { store } = deps;
   const body = encodeReply(outcome.reply);
   const seq = (previous?.seq ?? 0) + 1;
   const keepOffer = outcome.resumable === undefined ? (previous?.resumeKept ?? false) : outcome.resumable !== null;
@@ -248,20 +245,21 @@ async function save(
     latencyMs: Math.round(performance.now() - started),
     at,
   };
-  const writes: Promise<void>[] = [store.save(req.sessionId, record, hop, deps.ttlSeconds)];
+  let resume: ResumeChange | undefined;
   if (outcome.resumable !== undefined && outcome.resumable !== null) {
-    writes.push(store.setResume(req.phone, outcome.resumable, deps.resumeWindowSeconds ?? DEFAULT_RESUME_WINDOW_SECONDS));
+    resume = { kind: 'set', value: outcome.resumable, ttlSeconds: deps.resumeWindowSeconds ?? DEFAULT_RESUME_WINDOW_SECONDS };
   } else if (outcome.resumable === null && previous?.resumeKept === true) {
-    writes.push(store.clearResume(req.phone));
+    resume = { kind: 'delete' };
   }
-  const [saved, resumed] = await Promise.allSettled(writes);
-  if (saved?.status === 'rejected') {
-    deps.logger.error(
-      { err: saved.reason, hop },
-      'ussd session save failed after the conversation ran: answered with its reply, hop record logged here',
-    );
-  }
-  if (resumed?.status === 'rejected') {
-    deps.logger.warn({ err: resumed.reason, sessionId: req.sessionId }, 'ussd resume offer could not be written');
+  try {
+    const result = await session.commit(record, hop, deps.ttlSeconds, resume);
+    if (result === 'lock-lost') {
+      deps.logger.error(
+        { hop },
+        'ussd session lock expired before the commit: nothing saved, answered with its reply, hop record logged here',
+      );
+    }
+  } catch (err) {
+    deps.logger.error({ err, hop }, 'ussd session save failed after the conversation ran: answered with its reply, hop record logged here');
   }
 }

@@ -8,16 +8,21 @@
  *   as absent, so expiry is testable without sleeping;
  * - the per-session lock is an in-process FIFO mutex with the same `ttlMs` / `waitMs`
  *   semantics: the lock expires `ttlMs` after it was taken (on the injected clock) and
- *   may then be taken over; `waitMs` is a real-time bound on how long `lock` waits.
+ *   may then be taken over; `waitMs` is a real-time bound on how long `open` waits.
  *   Waiters are served in arrival order (the Redis lock gives no such guarantee);
+ * - `open` reads the record and takes the offer in the same synchronous step that grants
+ *   the lock, and `commit` checks the lock and writes everything in one synchronous step,
+ *   so both are atomic like the Redis scripts; a lock past its expiry is not ours, taken
+ *   over or not;
  * - hop records go to an in-process array drained through `readHops` / `ackHops`.
  */
 import { randomUUID } from 'node:crypto';
 import {
   lockOptions,
-  ttlSecondsToMs,
+  openSession,
+  type EncodedCommit,
   type HopRecord,
-  type SessionLock,
+  type OpenSession,
   type SessionRecord,
   type SessionStore,
 } from './session-store.ts';
@@ -70,22 +75,22 @@ export class MemorySessionStore implements SessionStore {
     this.maxHops = opts?.maxHops ?? Number.POSITIVE_INFINITY;
   }
 
-  async lock(sessionId: string, opts?: { ttlMs?: number; waitMs?: number }): Promise<SessionLock | null> {
+  async open(sessionId: string, phone: string, opts?: { ttlMs?: number; waitMs?: number }): Promise<OpenSession | null> {
     this.assertOpen();
     const { ttlMs, waitMs } = lockOptions(opts);
     this.handOff(sessionId); // notice an expired holder now rather than at the next poll
     // no barging: while others are queued for this session, newcomers queue behind them
     if (!this.queues.has(sessionId)) {
       const token = this.tryAcquire(sessionId, ttlMs);
-      if (token !== null) return this.makeLock(sessionId, token);
+      if (token !== null) return this.opened(sessionId, phone, token);
     }
     if (waitMs === 0) return null;
-    return new Promise<SessionLock | null>((resolve, reject) => {
+    return new Promise<OpenSession | null>((resolve, reject) => {
       const waiter: Waiter = {
         ttlMs,
         grant: (token) => {
           clearTimeout(timer);
-          resolve(this.makeLock(sessionId, token));
+          resolve(this.opened(sessionId, phone, token));
         },
         fail: (err) => {
           clearTimeout(timer);
@@ -107,25 +112,6 @@ export class MemorySessionStore implements SessionStore {
     });
   }
 
-  async load(sessionId: string): Promise<SessionRecord | null> {
-    this.assertOpen();
-    const json = this.readLive(this.sessions, sessionId);
-    return json === null ? null : (JSON.parse(json) as SessionRecord);
-  }
-
-  async save(sessionId: string, record: SessionRecord, hop: HopRecord, ttlSeconds: number): Promise<void> {
-    this.assertOpen();
-    const ttlMs = ttlSecondsToMs(ttlSeconds);
-    // serialise both before touching state so a failure leaves neither written
-    const recordJson = JSON.stringify(record);
-    const hopJson = JSON.stringify(hop);
-    this.sessions.set(sessionId, { json: recordJson, expiresAt: this.now() + ttlMs });
-    this.hopCounter += 1;
-    this.hops.push({ id: `${this.hopCounter}-0`, json: hopJson });
-    if (this.hops.length > this.maxHops) this.hops.splice(0, this.hops.length - this.maxHops);
-    this.afterWrite();
-  }
-
   async readHops(max: number): Promise<{ id: string; hop: HopRecord }[]> {
     this.assertOpen();
     if (!(max > 0)) return [];
@@ -137,28 +123,6 @@ export class MemorySessionStore implements SessionStore {
     if (ids.length === 0) return;
     const acked = new Set(ids);
     this.hops = this.hops.filter((h) => !acked.has(h.id));
-  }
-
-  async setResume(phone: string, value: unknown, ttlSeconds: number): Promise<void> {
-    this.assertOpen();
-    const ttlMs = ttlSecondsToMs(ttlSeconds);
-    const json = JSON.stringify(value);
-    if (json === undefined) throw new TypeError('resume value is not JSON-serialisable');
-    this.resumes.set(phone, { json, expiresAt: this.now() + ttlMs });
-    this.afterWrite();
-  }
-
-  async takeResume(phone: string): Promise<unknown | null> {
-    this.assertOpen();
-    const json = this.readLive(this.resumes, phone);
-    if (json === null) return null;
-    this.resumes.delete(phone);
-    return JSON.parse(json) as unknown;
-  }
-
-  async clearResume(phone: string): Promise<void> {
-    this.assertOpen();
-    this.resumes.delete(phone);
   }
 
   async ping(): Promise<boolean> {
@@ -199,19 +163,57 @@ export class MemorySessionStore implements SessionStore {
     return token;
   }
 
-  private makeLock(sessionId: string, token: string): SessionLock {
-    let released = false;
-    return {
-      release: async () => {
-        if (released) return;
-        this.assertOpen();
-        released = true;
-        // compare-and-delete: a lock that expired and was taken over is not ours anymore
-        if (this.locks.get(sessionId)?.token !== token) return;
-        this.locks.delete(sessionId);
-        this.handOff(sessionId);
+  /** Reads the record and, for a new session, takes the phone's offer: called in the same step that granted the lock. */
+  private opened(sessionId: string, phone: string, token: string): OpenSession {
+    const recordJson = this.readLive(this.sessions, sessionId);
+    let taken: Expiring | null = null;
+    if (recordJson === null && this.readLive(this.resumes, phone) !== null) {
+      taken = this.resumes.get(phone)!;
+      this.resumes.delete(phone);
+    }
+    return openSession(
+      recordJson === null ? null : (JSON.parse(recordJson) as SessionRecord),
+      taken === null ? null : (JSON.parse(taken.json) as unknown),
+      {
+        commit: async (change) => this.commit(sessionId, phone, token, change),
+        release: async () => this.release(sessionId, phone, token, taken),
       },
-    };
+    );
+  }
+
+  private holds(sessionId: string, token: string): boolean {
+    const held = this.locks.get(sessionId);
+    return held !== undefined && held.token === token && held.expiresAt > this.now();
+  }
+
+  private commit(sessionId: string, phone: string, token: string, change: EncodedCommit): boolean {
+    this.assertOpen();
+    if (!this.holds(sessionId, token)) return false;
+    const now = this.now();
+    this.sessions.set(sessionId, { json: change.recordJson, expiresAt: now + change.recordTtlMs });
+    this.hopCounter += 1;
+    this.hops.push({ id: `${this.hopCounter}-0`, json: change.hopJson });
+    if (this.hops.length > this.maxHops) this.hops.splice(0, this.hops.length - this.maxHops);
+    if (change.resume === 'delete') this.resumes.delete(phone);
+    else if (change.resume !== null) this.resumes.set(phone, { json: change.resume.json, expiresAt: now + change.resume.ttlMs });
+    this.unlock(sessionId);
+    this.afterWrite();
+    return true;
+  }
+
+  /** compare-and-delete: a lock that expired (and perhaps was taken over) is not ours anymore */
+  private release(sessionId: string, phone: string, token: string, taken: Expiring | null): void {
+    this.assertOpen();
+    if (!this.holds(sessionId, token)) return;
+    // before the unlock, which may hand the session to a waiter that looks for this very offer;
+    // a newer offer written meanwhile wins, and one whose time ran out stays gone (readLive drops it)
+    if (taken !== null && this.readLive(this.resumes, phone) === null) this.resumes.set(phone, taken);
+    this.unlock(sessionId);
+  }
+
+  private unlock(sessionId: string): void {
+    this.locks.delete(sessionId);
+    this.handOff(sessionId);
   }
 
   /** Gives the lock to the longest-waiting caller once it is free (released or expired). */

@@ -2,13 +2,20 @@
  * Redis-backed {@link SessionStore}, shared by all app instances.
  *
  * Keys (all under `prefix`, default `ussd:`):
- * - `${prefix}s:${sessionId}`    session record, JSON string, idle TTL (PX) refreshed on every save
+ * - `${prefix}s:${sessionId}`    session record, JSON string, idle TTL (PX) refreshed on every commit
  * - `${prefix}lock:${sessionId}` per-session lock: random token, `SET NX PX ttl`
  * - `${prefix}hops`              stream of hop records, one entry per hop, field `hop` = JSON
  * - `${prefix}resume:${phone}`   resume offer, JSON string with its own TTL
+ * The scripts below touch a session's keys, its phone's resume key and the shared stream in one call, which Redis
+ * Cluster allows only when all of them hash to one slot: a cluster would need hash tags (e.g. `{sessionId}`) and a
+ * different home for the per-phone offer and the stream. These keys assume a single primary.
  *
- * Round trips per hop: `load` is one GET; `save` is one MULTI/EXEC (SET PX + XADD) sent as a
- * single write, so the record and its hop log entry are applied together in one round trip.
+ * Round trips per hop: `open` is one script (SET NX PX; if taken, GET the record and, when there is none, PTTL +
+ * GETDEL the phone's offer; a busy lock is retried with jittered backoff); `commit` is one script (compare the lock
+ * token; SET PX the record, XADD the hop, SET PX / DEL the offer, DEL the lock). Nothing runs between a script's
+ * commands, so no other hop sees half a commit, and a commit whose lock is no longer ours writes nothing. Scripts go
+ * through ioredis `defineCommand`: EVALSHA, with the script sent again when Redis answers NOSCRIPT (after a restart or
+ * SCRIPT FLUSH).
  *
  * Hop log drain: plain XRANGE (oldest first) + XDEL rather than a consumer group. There is one
  * logical drainer; XRANGE+XDEL gives at-least-once delivery (entries read but not yet acked
@@ -24,20 +31,84 @@
  * `{ maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, commandTimeout: 1_000 }`
  * so a hop never hangs on a dead Redis.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   lockOptions,
-  ttlSecondsToMs,
+  openSession,
+  type EncodedCommit,
   type HopRecord,
-  type SessionLock,
+  type OpenSession,
   type SessionRecord,
   type SessionStore,
 } from './session-store.ts';
 
-/** Deletes KEYS[1] only when it still holds our token ARGV[1]. */
-const RELEASE_SCRIPT = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`;
-const RELEASE_SHA = createHash('sha1').update(RELEASE_SCRIPT).digest('hex');
+/**
+ * KEYS lock, record, resume; ARGV token, lock ttl ms. Null when the lock is busy; otherwise {record}, or for a new
+ * session {false, offer, offer's PTTL} when the phone had an offer, or {} when it had none.
+ */
+const OPEN_SCRIPT = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+local record = redis.call('GET', KEYS[2])
+if record then return {record} end
+local ttl = redis.call('PTTL', KEYS[3])
+local offer = redis.call('GETDEL', KEYS[3])
+if offer then return {false, offer, ttl} end
+return {}
+`;
+
+/**
+ * KEYS lock, record, hops, resume; ARGV token, record, record ttl ms, hop, maxHops ('' = unbounded),
+ * resume op ('set' | 'delete' | ''), offer, offer ttl ms. 1 when applied, 0 (nothing written) when the lock is not ours.
+ */
+const COMMIT_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+if ARGV[5] == '' then
+  redis.call('XADD', KEYS[3], '*', 'hop', ARGV[4])
+else
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'hop', ARGV[4])
+end
+if ARGV[6] == 'set' then
+  redis.call('SET', KEYS[4], ARGV[7], 'PX', ARGV[8])
+elseif ARGV[6] == 'delete' then
+  redis.call('DEL', KEYS[4])
+end
+redis.call('DEL', KEYS[1])
+return 1
+`;
+
+/**
+ * KEYS lock [, resume]; ARGV token [, offer, offer's PTTL when taken]. Deletes the lock only when it still holds our
+ * token; then puts a taken offer back unless a newer one was written meanwhile (NX). A PTTL of -1 (no expiry) is kept.
+ */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+if KEYS[2] then
+  local ttl = tonumber(ARGV[3])
+  if ttl < 0 then
+    redis.call('SET', KEYS[2], ARGV[2], 'NX')
+  else
+    redis.call('SET', KEYS[2], ARGV[2], 'PX', math.max(ttl, 1), 'NX')
+  end
+end
+return 1
+`;
+
+/** the scripts as ioredis commands (defineCommand), named so they cannot clash with anything else on a shared client */
+interface SessionScripts {
+  ussdSessionOpen(lockKey: string, recordKey: string, resumeKey: string, token: string, ttlMs: number): Promise<(string | number | null)[] | null>;
+  ussdSessionCommit(...keysAndArgs: (string | number)[]): Promise<number>;
+  ussdSessionRelease(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
+}
+
+/** the keys one hop touches besides the shared hop stream */
+interface HopKeys {
+  lock: string;
+  record: string;
+  resume: string;
+}
 
 /** Lock retry backoff (ms): starts small because hops take milliseconds, grows to a cap. */
 const BACKOFF_START_MS = 5;
@@ -58,6 +129,7 @@ export class RedisSessionStore implements SessionStore {
   private readonly prefix: string;
   private readonly hopsKey: string;
   private readonly maxHops: number | undefined;
+  private readonly scripts: SessionScripts;
   private closed = false;
 
   constructor(
@@ -70,18 +142,31 @@ export class RedisSessionStore implements SessionStore {
       throw new RangeError(`maxHops must be a positive integer, got ${String(opts.maxHops)}`);
     }
     this.maxHops = opts?.maxHops;
+    // defining them again on a client another store already uses is harmless: same names, same scripts
+    redis.defineCommand('ussdSessionOpen', { lua: OPEN_SCRIPT, numberOfKeys: 3 });
+    redis.defineCommand('ussdSessionCommit', { lua: COMMIT_SCRIPT, numberOfKeys: 4 });
+    redis.defineCommand('ussdSessionRelease', { lua: RELEASE_SCRIPT });
+    this.scripts = redis as unknown as SessionScripts;
   }
 
-  async lock(sessionId: string, opts?: { ttlMs?: number; waitMs?: number }): Promise<SessionLock | null> {
+  async open(sessionId: string, phone: string, opts?: { ttlMs?: number; waitMs?: number }): Promise<OpenSession | null> {
     this.assertOpen();
     const { ttlMs, waitMs } = lockOptions(opts);
-    const key = this.lockKey(sessionId);
+    const keys: HopKeys = { lock: this.lockKey(sessionId), record: this.sessionKey(sessionId), resume: this.resumeKey(phone) };
     const token = randomUUID();
     const deadline = Date.now() + waitMs;
     let backoff = BACKOFF_START_MS;
     for (;;) {
-      const ok = await this.redis.set(key, token, 'PX', ttlMs, 'NX');
-      if (ok === 'OK') return this.makeLock(key, token);
+      const opened = await this.scripts.ussdSessionOpen(keys.lock, keys.record, keys.resume, token, ttlMs);
+      if (opened !== null) {
+        const [recordJson, offerJson, offerTtlMs] = opened;
+        const record = typeof recordJson === 'string' ? (JSON.parse(recordJson) as SessionRecord) : null;
+        const taken = typeof offerJson === 'string' ? { json: offerJson, ttlMs: Number(offerTtlMs) } : null;
+        return openSession(record, taken === null ? null : (JSON.parse(taken.json) as unknown), {
+          commit: (change) => this.commit(keys, token, change),
+          release: () => this.release(keys, token, taken),
+        });
+      }
       const remaining = deadline - Date.now();
       if (remaining <= 0) return null;
       // jitter so instances contending for the same session do not retry in lockstep
@@ -90,25 +175,6 @@ export class RedisSessionStore implements SessionStore {
       this.assertOpen();
       backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
     }
-  }
-
-  async load(sessionId: string): Promise<SessionRecord | null> {
-    this.assertOpen();
-    const json = await this.redis.get(this.sessionKey(sessionId));
-    return json === null ? null : (JSON.parse(json) as SessionRecord);
-  }
-
-  async save(sessionId: string, record: SessionRecord, hop: HopRecord, ttlSeconds: number): Promise<void> {
-    this.assertOpen();
-    const ttlMs = ttlSecondsToMs(ttlSeconds);
-    const recordJson = JSON.stringify(record);
-    const hopJson = JSON.stringify(hop);
-    const tx = this.redis.multi().set(this.sessionKey(sessionId), recordJson, 'PX', ttlMs);
-    if (this.maxHops === undefined) tx.xadd(this.hopsKey, '*', 'hop', hopJson);
-    else tx.xadd(this.hopsKey, 'MAXLEN', '~', this.maxHops, '*', 'hop', hopJson);
-    const results = await tx.exec();
-    if (results === null) throw new Error('session save transaction was aborted');
-    for (const [err] of results) if (err) throw err;
   }
 
   async readHops(max: number): Promise<{ id: string; hop: HopRecord }[]> {
@@ -131,25 +197,6 @@ export class RedisSessionStore implements SessionStore {
     this.assertOpen();
     if (ids.length === 0) return;
     await this.redis.xdel(this.hopsKey, ...ids);
-  }
-
-  async setResume(phone: string, value: unknown, ttlSeconds: number): Promise<void> {
-    this.assertOpen();
-    const ttlMs = ttlSecondsToMs(ttlSeconds);
-    const json = JSON.stringify(value);
-    if (json === undefined) throw new TypeError('resume value is not JSON-serialisable');
-    await this.redis.set(this.resumeKey(phone), json, 'PX', ttlMs);
-  }
-
-  async takeResume(phone: string): Promise<unknown | null> {
-    this.assertOpen();
-    const json = await this.redis.getdel(this.resumeKey(phone));
-    return json === null ? null : (JSON.parse(json) as unknown);
-  }
-
-  async clearResume(phone: string): Promise<void> {
-    this.assertOpen();
-    await this.redis.del(this.resumeKey(phone));
   }
 
   async ping(): Promise<boolean> {
@@ -201,25 +248,31 @@ export class RedisSessionStore implements SessionStore {
     return `${this.prefix}resume:${phone}`;
   }
 
-  private makeLock(key: string, token: string): SessionLock {
-    let released = false;
-    return {
-      release: async () => {
-        if (released) return;
-        await this.compareAndDelete(key, token);
-        released = true;
-      },
-    };
+  private async commit(keys: HopKeys, token: string, change: EncodedCommit): Promise<boolean> {
+    this.assertOpen();
+    const resumeOp = change.resume === null ? '' : change.resume === 'delete' ? 'delete' : 'set';
+    const offer = typeof change.resume === 'object' && change.resume !== null ? change.resume : { json: '', ttlMs: 0 };
+    const applied = await this.scripts.ussdSessionCommit(
+      keys.lock,
+      keys.record,
+      this.hopsKey,
+      keys.resume,
+      token,
+      change.recordJson,
+      change.recordTtlMs,
+      change.hopJson,
+      this.maxHops ?? '',
+      resumeOp,
+      offer.json,
+      offer.ttlMs,
+    );
+    return applied === 1;
   }
 
-  private async compareAndDelete(key: string, token: string): Promise<void> {
+  private async release(keys: HopKeys, token: string, taken: { json: string; ttlMs: number } | null): Promise<void> {
     this.assertOpen();
-    try {
-      await this.redis.evalsha(RELEASE_SHA, 1, key, token);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      await this.redis.eval(RELEASE_SCRIPT, 1, key, token);
-    }
+    if (taken === null) await this.scripts.ussdSessionRelease(1, keys.lock, token);
+    else await this.scripts.ussdSessionRelease(2, keys.lock, keys.resume, token, taken.json, taken.ttlMs);
   }
 }
 

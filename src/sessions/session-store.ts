@@ -1,17 +1,22 @@
 /**
  * Port for USSD session state kept between hops.
  *
- * One USSD session (an Africa's Talking `sessionId`) owns one {@link SessionRecord}
- * that is saved with an idle TTL after every hop, plus a per-session lock so hops of
- * one session never run concurrently (even across app instances).
+ * One USSD session (an Africa's Talking `sessionId`) owns one {@link SessionRecord} that is saved with an idle TTL
+ * after every hop, plus a per-session lock so hops of one session never run concurrently (even across app instances).
+ * A phone may also have a resume offer (a half-finished slip) that outlives its session so the phone's next session
+ * can pick it up.
  *
- * Every hop is also recorded for support (the "hop log"). To keep a hop inside its
- * latency budget (one round trip to load, one to save) the hop record is written in
- * the same atomic operation as the session record; a separate drainer moves hop
- * records into PostgreSQL using {@link SessionStore.readHops} / {@link SessionStore.ackHops}.
+ * A hop is two round trips: {@link SessionStore.open} takes the lock and, in the same trip, reads the record and (for a
+ * new session) takes the phone's resume offer; {@link OpenSession.commit} writes the record, appends the hop record,
+ * sets or deletes the resume offer and releases the lock, all atomically and only while the lock is still ours. Hops
+ * that save nothing (a retry, a failure) end with {@link OpenSession.release}, one more trip.
  *
- * All values are stored as JSON, so `snapshot` and resume values must be
- * JSON-serialisable; what comes back from `load`/`takeResume` is a fresh copy.
+ * Every hop is recorded for support (the "hop log"): the hop record is written by the same commit as the session
+ * record, so a hop whose reply was sent is in the log; a separate drainer moves hop records into PostgreSQL using
+ * {@link SessionStore.readHops} / {@link SessionStore.ackHops}.
+ *
+ * All values are stored as JSON, so `snapshot` and resume values must be JSON-serialisable; what `open` returns is a
+ * fresh copy.
  */
 
 export interface SessionRecord {
@@ -45,26 +50,48 @@ export interface HopRecord {
   at: number;
 }
 
-export interface SessionLock {
-  /** releases the lock if it is still ours; idempotent, never releases someone else's lock */
+/** What a commit does to the phone's resume offer; no change leaves it as it is. */
+export type ResumeChange = { kind: 'set'; value: unknown; ttlSeconds: number } | { kind: 'delete' };
+
+/**
+ * `lock-lost`: the lock expired before the commit (and may have been taken by another hop of the session), so nothing
+ * was written — the record of whoever holds it now is not overwritten with an older view of the session.
+ */
+export type CommitResult = 'committed' | 'lock-lost';
+
+/** A session whose lock this hop holds. */
+export interface OpenSession {
+  /** the session's record when the lock was taken; null for a new (or expired) session */
+  readonly record: SessionRecord | null;
+  /**
+   * the phone's resume offer, taken (deleted) by `open` because the session had no record; null when there was none
+   * or the session has a record. Taking it is provisional: `release` without a commit puts it back.
+   */
+  readonly resume: unknown;
+  /**
+   * One round trip, atomic: saves the record with an idle TTL, appends the hop record, applies `resume`, and releases
+   * the lock — only if the lock is still ours, otherwise writes nothing and resolves `lock-lost`. Rejects (writing
+   * nothing) on a non-positive TTL or a value that is not JSON-serialisable. Commit once per open.
+   */
+  commit(record: SessionRecord, hop: HopRecord, ttlSeconds: number, resume?: ResumeChange): Promise<CommitResult>;
+  /**
+   * Releases the lock if it is still ours and, when this hop took a resume offer, puts the offer back (with about the
+   * TTL it had left, unless a newer offer was written meanwhile). Never releases someone else's lock; idempotent; a
+   * no-op once a commit resolved (a rejected commit may not have been applied, so release still tries then).
+   */
   release(): Promise<void>;
 }
 
 export interface SessionStore {
-  /** waits up to waitMs for the per-session lock; returns null when it could not be had */
-  lock(sessionId: string, opts?: { ttlMs?: number; waitMs?: number }): Promise<SessionLock | null>;
-  load(sessionId: string): Promise<SessionRecord | null>;
-  /** saves the record with an idle TTL and appends the hop record, atomically, in one round trip */
-  save(sessionId: string, record: SessionRecord, hop: HopRecord, ttlSeconds: number): Promise<void>;
+  /**
+   * Takes the per-session lock, waiting up to `waitMs` (retrying with jittered backoff), and reads the session's
+   * record; when there is none, also takes `phone`'s resume offer. Null when the lock could not be had in time.
+   */
+  open(sessionId: string, phone: string, opts?: { ttlMs?: number; waitMs?: number }): Promise<OpenSession | null>;
   /** reads up to `max` hop records not yet acknowledged, oldest first */
   readHops(max: number): Promise<{ id: string; hop: HopRecord }[]>;
   /** acknowledges (removes) drained hop records by id */
   ackHops(ids: string[]): Promise<void>;
-  /** small key-value for resume offers: survives the session for `ttlSeconds` */
-  setResume(phone: string, value: unknown, ttlSeconds: number): Promise<void>;
-  /** get-and-delete */
-  takeResume(phone: string): Promise<unknown | null>;
-  clearResume(phone: string): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -73,7 +100,7 @@ export interface SessionStore {
 export const DEFAULT_SESSION_TTL_SECONDS = 180;
 /** default lock lifetime: longer than any sane hop, short enough that a crashed instance does not wedge a session */
 export const DEFAULT_LOCK_TTL_MS = 5_000;
-/** default time `lock` waits for a busy session before giving up (returns null) */
+/** default time `open` waits for a busy session before giving up (returns null) */
 export const DEFAULT_LOCK_WAIT_MS = 2_000;
 
 /**
@@ -94,4 +121,62 @@ export function lockOptions(opts?: { ttlMs?: number; waitMs?: number }): { ttlMs
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`lock ttlMs must be a positive finite number, got ${String(ttlMs)}`);
   if (!Number.isFinite(waitMs) || waitMs < 0) throw new RangeError(`lock waitMs must be a non-negative finite number, got ${String(waitMs)}`);
   return { ttlMs: Math.max(1, Math.ceil(ttlMs)), waitMs: Math.ceil(waitMs) };
+}
+
+/** A commit's values, validated and serialised before anything is written so a bad value leaves the store untouched. */
+export interface EncodedCommit {
+  recordJson: string;
+  recordTtlMs: number;
+  hopJson: string;
+  /** null: leave the resume offer as it is */
+  resume: { json: string; ttlMs: number } | 'delete' | null;
+}
+
+export function encodeCommit(record: SessionRecord, hop: HopRecord, ttlSeconds: number, resume?: ResumeChange): EncodedCommit {
+  const recordTtlMs = ttlSecondsToMs(ttlSeconds);
+  let encodedResume: EncodedCommit['resume'] = null;
+  if (resume?.kind === 'set') {
+    const ttlMs = ttlSecondsToMs(resume.ttlSeconds);
+    const json = JSON.stringify(resume.value);
+    if (json === undefined) throw new TypeError('resume value is not JSON-serialisable');
+    encodedResume = { json, ttlMs };
+  } else if (resume?.kind === 'delete') {
+    encodedResume = 'delete';
+  }
+  return { recordJson: JSON.stringify(record), recordTtlMs, hopJson: JSON.stringify(hop), resume: encodedResume };
+}
+
+/**
+ * The handle both stores return from `open`: `commit` resolves true when applied, false when the lock was lost;
+ * `release` is the compare-and-delete (plus putting back a taken offer).
+ */
+export function openSession(
+  record: SessionRecord | null,
+  resume: unknown,
+  ops: { commit(change: EncodedCommit): Promise<boolean>; release(): Promise<void> },
+): OpenSession {
+  // once a commit resolved (either way) or a release went through, the lock is not ours to use any more
+  let done = false;
+  let committing = false;
+  return {
+    record,
+    resume,
+    async commit(next, hop, ttlSeconds, change) {
+      if (done || committing) throw new Error('this session was already committed or released');
+      const encoded = encodeCommit(next, hop, ttlSeconds, change);
+      committing = true;
+      try {
+        const applied = await ops.commit(encoded);
+        done = true;
+        return applied ? 'committed' : 'lock-lost';
+      } finally {
+        committing = false;
+      }
+    },
+    async release() {
+      if (done) return;
+      await ops.release();
+      done = true;
+    },
+  };
 }

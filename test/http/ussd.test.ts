@@ -158,7 +158,10 @@ describe.each(appVariants)('USSD over HTTP on $name', (variant) => {
     await d.start();
     await d.send('1');
     app.clock.advance(181_000);
-    expect(await app.store.load(d.sessionId)).toBeNull();
+    const expired = await app.store.open(d.sessionId, p.msisdn, { waitMs: 0 });
+    expect(expired).not.toBeNull();
+    expect(expired!.record).toBeNull();
+    await expired!.release();
     // the same session id arriving again starts over (a fresh conversation, not the sports screen)
     expect((await app.post({ sessionId: d.sessionId, serviceCode: '*290*290#', phoneNumber: p.msisdn, networkCode: '63902', text: '' })).body).toMatch(MAIN);
     expect((await app.dial(p.msisdn).start()).body).toMatch(MAIN);

@@ -30,6 +30,8 @@ function captureLogger(): { logger: Logger; lines: { level: number; msg: string 
 let sessionSeq = 0;
 const newSession = () => `ATUid_hop_${process.pid}_${++sessionSeq}_${randomUUID().slice(0, 8)}`;
 const PHONE = '254712000001';
+/** a phone that never has an offer, for reading a record without taking anything */
+const NOBODY = '254700000000';
 
 function hopReq(sessionId: string, text: string, phone = PHONE): UssdRequest {
   return {
@@ -119,12 +121,33 @@ describe.each(stores)('the hop pipeline on the $name store', ({ make }) => {
 
   const hop = (sid: string, text: string, phone?: string) => handleHop(deps, hopReq(sid, text, phone));
   const hopsOf = async (sid: string) => (await h.store.readHops(1000)).map((x) => x.hop).filter((x) => x.sessionId === sid);
+  /** the session's record, read under its lock without changing anything */
+  const recordOf = async (sid: string) => {
+    const s = await h.store.open(sid, NOBODY);
+    await s!.release();
+    return s!.record as HopSessionRecord | null;
+  };
+  /** the phone's offer as its next session would find it, left in place */
+  const offerOf = async (phone: string) => {
+    const s = await h.store.open(newSession(), phone);
+    await s!.release();
+    return s!.resume;
+  };
+  /** takes the phone's offer away, as a new session of the phone that finished a hop would */
+  const takeOffer = async (phone: string) => {
+    const sid = newSession();
+    const s = await h.store.open(sid, phone);
+    const ended = { snapshot: null, lastText: '', lastReply: 'END x', seq: 1, ended: true, phone, updatedAt: 0 };
+    const logged = { sessionId: sid, seq: 1, phone, network: '', serviceCode: '', text: '', input: '', reply: 'END x', state: '', latencyMs: 0, at: 0 };
+    await s!.commit(ended, logged, 180);
+    return s!.resume;
+  };
 
   it('starts a conversation on the first hop and saves the record with its hop log entry', async () => {
     const sid = newSession();
     const reply = await hop(sid, '');
     expect(reply).toEqual({ kind: 'CON', screen: 'Welcome\n1. Bet\n2. Balance\n0. Exit' });
-    const record = (await h.store.load(sid)) as HopSessionRecord;
+    const record = await recordOf(sid);
     expect(record).toMatchObject({ lastText: '', lastReply: `CON ${reply.screen}`, seq: 1, ended: false, phone: PHONE, state: 'home' });
     const [entry] = await hopsOf(sid);
     expect(entry).toMatchObject({
@@ -254,13 +277,12 @@ describe.each(stores)('the hop pipeline on the $name store', ({ make }) => {
     // the older hop either ran first (stake screen) or found the newer one already handled (current screen again)
     expect(['Stake?', newer.screen]).toContain(older.screen);
     expect([...conv.bets.values()]).toEqual([1]);
-    const record = await h.store.load(sid);
-    expect(record).toMatchObject({ lastText: '1*60', ended: true });
+    expect(await recordOf(sid)).toMatchObject({ lastText: '1*60', ended: true });
   });
 
   it('gives up politely when the session stays locked past the bounded wait', async () => {
     const sid = newSession();
-    const held = await h.store.lock(sid, { ttlMs: 10_000 });
+    const held = await h.store.open(sid, PHONE, { ttlMs: 10_000 });
     const started = Date.now();
     const reply = await handleHop({ ...deps, lockWaitMs: 100 }, hopReq(sid, ''));
     expect(reply).toEqual(STILL_WORKING_REPLY);
@@ -273,10 +295,14 @@ describe.each(stores)('the hop pipeline on the $name store', ({ make }) => {
     const sid = newSession();
     await hop(sid, '');
     await hop(sid, '1');
-    if (h.store instanceof MemorySessionStore) h.clock.advance(181_000);
-    else await h.store.save(sid, (await h.store.load(sid))!, (await hopsOf(sid))[0]!, 0.05);
-    if (!(h.store instanceof MemorySessionStore)) await new Promise((r) => setTimeout(r, 120));
-    expect(await h.store.load(sid)).toBeNull();
+    if (h.store instanceof MemorySessionStore) {
+      h.clock.advance(181_000);
+    } else {
+      const s = await h.store.open(sid, PHONE);
+      await s!.commit(s!.record!, (await hopsOf(sid))[0]!, 0.05);
+      await new Promise((r) => setTimeout(r, 120));
+    }
+    expect(await recordOf(sid)).toBeNull();
     const other = newSession();
     expect(await hop(other, '')).toMatchObject({ kind: 'CON' });
     expect(conv.calls.filter((c) => c.op === 'start')).toHaveLength(2);
@@ -287,14 +313,14 @@ describe.each(stores)('the hop pipeline on the $name store', ({ make }) => {
     const first = newSession();
     await hop(first, '', phone);
     await hop(first, '1', phone); // slip started, session then drops
-    expect(await h.store.takeResume(phone)).toMatchObject({ slipKey: expect.any(String) });
+    expect(await takeOffer(phone)).toMatchObject({ slipKey: expect.any(String) });
     await hop(first, '1*x', phone); // the offer is written again on every hop that has one
     const second = newSession();
     const resumed = await hop(second, '', phone);
     expect(resumed.screen).toBe('Resumed\nStake?');
     expect(conv.calls.at(-1)).toMatchObject({ op: 'start', resume: { slipKey: expect.any(String) } });
     await hop(second, '30', phone);
-    expect(await h.store.takeResume(phone)).toBeNull();
+    expect(await offerOf(phone)).toBeNull();
     // a slip finished in the new session is the slip of the first one: one bet, one key
     expect(conv.bets.size).toBe(1);
   });
@@ -305,7 +331,48 @@ describe.each(stores)('the hop pipeline on the $name store', ({ make }) => {
     await hop(sid, '', phone);
     await hop(sid, '1', phone);
     await hop(sid, '1*5', phone);
-    expect(await h.store.takeResume(phone)).toBeNull();
+    expect(await offerOf(phone)).toBeNull();
+  });
+
+  it('keeps the offer for the next dial when the conversation fails on the hop that took it', async () => {
+    const phone = '254712000779';
+    const first = newSession();
+    await hop(first, '', phone);
+    await hop(first, '1', phone);
+    conv.failNext = new Error('database down');
+    expect(await hop(newSession(), '', phone)).toEqual(BUSY_REPLY);
+    expect(await offerOf(phone)).toMatchObject({ slipKey: expect.any(String) });
+    expect((await hop(newSession(), '', phone)).screen).toBe('Resumed\nStake?');
+  });
+
+  it('answers with the result when the lock expired before the commit, saves nothing, and logs the hop record', async () => {
+    const sid = newSession();
+    await hop(sid, '');
+    await hop(sid, '1');
+    const slow: HopDeps = {
+      ...deps,
+      lockTtlMs: 50,
+      conversation: {
+        start: conv.start,
+        async advance(snapshot, inputs, ctx) {
+          const outcome = await conv.advance(snapshot, inputs, ctx);
+          // outlive the lock: the Redis lock expires in real time, the memory store's on the injected clock
+          h.clock.advance(1_000);
+          await new Promise((r) => setTimeout(r, 120));
+          return outcome;
+        },
+      },
+    };
+    const placed = await handleHop(slow, hopReq(sid, '1*70'));
+    expect(placed.screen).toMatch(/^Bet placed: KES 70/);
+    const errors = log.lines.filter((l) => l.level >= 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ hop: { sessionId: sid, seq: 3, input: '70' } });
+    expect(await recordOf(sid)).toMatchObject({ lastText: '1', seq: 2 });
+    expect(await hopsOf(sid)).toHaveLength(2);
+    // the next hop reads against the record as it was: the confirm replays and finds the same bet by its key
+    expect(await hop(sid, '1*70')).toEqual(placed);
+    expect(conv.bets.size).toBe(1);
   });
 
   it('answers busy and keeps the session as it was when the conversation fails; a retry runs it again', async () => {
@@ -315,7 +382,7 @@ describe.each(stores)('the hop pipeline on the $name store', ({ make }) => {
     conv.failNext = new Error('database down');
     expect(await hop(sid, '1*20')).toEqual(BUSY_REPLY);
     expect(log.lines.filter((l) => l.level >= 50)).toHaveLength(1);
-    expect(await h.store.load(sid)).toMatchObject({ lastText: '1', seq: 2 });
+    expect(await recordOf(sid)).toMatchObject({ lastText: '1', seq: 2 });
     expect((await hop(sid, '1*20')).screen).toMatch(/^Bet placed: KES 20/);
   });
 
@@ -335,7 +402,7 @@ describe.each(stores)('the hop pipeline on the $name store', ({ make }) => {
     const sid = newSession();
     await hop(sid, '');
     expect(await hop(sid, '1', '254712999999')).toEqual(BUSY_REPLY);
-    expect(await h.store.load(sid)).toMatchObject({ lastText: '', seq: 1 });
+    expect(await recordOf(sid)).toMatchObject({ lastText: '', seq: 1 });
   });
 });
 
@@ -363,13 +430,16 @@ describe('the hop pipeline when the store fails', () => {
     client.disconnect();
   });
 
-  it('answers with the result when the save fails after the conversation ran, and logs the hop record', async () => {
+  it('answers with the result when the commit fails after the conversation ran, and logs the hop record', async () => {
     const clock = testClock();
     const inner = new MemorySessionStore({ now: () => clock().getTime() });
     let failSaves = false;
     const store: SessionStore = Object.assign(Object.create(inner) as MemorySessionStore, {
-      save: (...args: Parameters<SessionStore['save']>) =>
-        failSaves ? Promise.reject(new Error('redis went away')) : inner.save(...args),
+      open: async (...args: Parameters<SessionStore['open']>) => {
+        const session = await inner.open(...args);
+        if (session === null || !failSaves) return session;
+        return { ...session, commit: () => Promise.reject(new Error('redis went away')) };
+      },
     });
     const conv = fakeConversation();
     const log = captureLogger();
