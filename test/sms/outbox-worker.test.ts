@@ -112,6 +112,13 @@ describe.each(backends)('sms outbox worker on $name', (backend) => {
     expect(texts).toEqual(Array.from({ length: 40 }, (_, i) => `race ${i}`).sort());
     if (backend.name === 'postgres') expect(Math.min(a.sends.length, b.sends.length)).toBeGreaterThan(0);
     for (const id of ids) expect((await row(id)).status).toBe('sent');
+    // a run records all its sent messages in one statement: each row must still get its own provider fields
+    const recorded = await core.db.query<{ provider_message_id: string; cost: string; provider_status_code: number; delivery_status: string }>(
+      'SELECT provider_message_id, cost, provider_status_code, delivery_status FROM sms_outbox WHERE id = ANY($1::bigint[])',
+      [ids],
+    );
+    expect(new Set(recorded.rows.map((r) => r.provider_message_id)).size).toBe(40);
+    for (const r of recorded.rows) expect(r).toMatchObject({ cost: 'KES 0.8000', provider_status_code: 101, delivery_status: 'Success' });
   });
 
   it('backs off exponentially and gives up after the last attempt', async () => {

@@ -110,13 +110,24 @@ export async function claimDue(db: Db, now: Date, batch: number, leaseMs: number
     .sort((a, b) => a.id - b.id);
 }
 
-async function recordSent(db: Db, row: ClaimedSms, result: Extract<SendResult, { kind: 'sent' }>, now: Date): Promise<void> {
+/** one UPDATE (one commit) for every message of the run that the provider took */
+async function recordSent(db: Db, sent: { row: ClaimedSms; result: Extract<SendResult, { kind: 'sent' }>; at: Date }[]): Promise<void> {
+  if (sent.length === 0) return;
+  const rows = sent.map(({ row, result, at }) => ({
+    id: row.id,
+    at: at.toISOString(),
+    message_id: result.messageId,
+    cost: result.cost,
+    code: result.statusCode,
+    delivery: result.status || null,
+  }));
   await db.query(
-    `UPDATE sms_outbox
-        SET status = 'sent', sent_at = $2, provider_message_id = $3, cost = $4, provider_status_code = $5,
-            delivery_status = $6, failure_reason = NULL
-      WHERE id = $1 AND status = 'pending'`,
-    [row.id, now, result.messageId, result.cost, result.statusCode, result.status || null],
+    `UPDATE sms_outbox o
+        SET status = 'sent', sent_at = s.at, provider_message_id = s.message_id, cost = s.cost,
+            provider_status_code = s.code, delivery_status = s.delivery, failure_reason = NULL
+       FROM jsonb_to_recordset($1::jsonb) AS s(id bigint, at timestamptz, message_id text, cost text, code int, delivery text)
+      WHERE o.id = s.id AND o.status = 'pending'`,
+    [JSON.stringify(rows)],
   );
 }
 
@@ -151,6 +162,7 @@ export async function sendDueOnce(opts: OutboxWorkerOptions): Promise<SendRunSum
   const { db, sender, clock, logger } = opts;
   const claimed = await claimDue(db, clock(), o.batch, o.leaseMs);
   const summary: SendRunSummary = { claimed: claimed.length, sent: 0, retried: 0, failed: 0 };
+  const sent: Parameters<typeof recordSent>[1] = [];
 
   await Promise.all(
     claimed.map(async (row) => {
@@ -173,8 +185,7 @@ export async function sendDueOnce(opts: OutboxWorkerOptions): Promise<SendRunSum
         const result = await sendWithTimeout(sender, row.msisdn, message, o.sendTimeoutMs);
         const now = clock();
         if (result.kind === 'sent') {
-          await recordSent(db, row, result, now);
-          summary.sent += 1;
+          sent.push({ row, result, at: now });
         } else if (result.kind === 'permanent') {
           await recordFailed(db, row, result.reason, result.statusCode);
           summary.failed += 1;
@@ -195,6 +206,13 @@ export async function sendDueOnce(opts: OutboxWorkerOptions): Promise<SendRunSum
       }
     }),
   );
+  try {
+    await recordSent(db, sent);
+    summary.sent = sent.length;
+  } catch (err) {
+    // as above: the claims run out and these messages are sent again
+    logger?.error({ err, sms: sent.map((s) => s.row.id) }, 'sent sms could not be recorded');
+  }
   return summary;
 }
 
