@@ -38,7 +38,7 @@ const COMPONENTS: [string, RegExp][] = [
   ['conversation (XState machine, menus, render)', /node_modules\/xstate\/|\/src\/menus\//],
   ['session store (ioredis, record JSON)', /node_modules\/(ioredis|@ioredis|redis-errors|denque|cluster-key-slot)\/|\/src\/sessions\/redis-session-store/],
   ['database (pg, core queries)', /node_modules\/(pg|pg-pool|pg-protocol|pg-types|postgres-[a-z]+|pgpass)\/|\/src\/core\/|\/src\/adapters\/menu-services/],
-  ['hop logic (lock/load/save order, hop log)', /\/src\/sessions\//],
+  ['hop logic (open, commit, hop log)', /\/src\/sessions\//],
   ['HTTP, Koa, form, zod parse', /node_modules\/(koa|@koa|koa-compose|zod|on-finished|statuses|accepts|type-is|content-type|mime-types|negotiator|http-errors|cookies|fresh|vary|encodeurl|escape-html|delegates|only|depd)\/|\/src\/adapters\/(http|telco)\/|node:_http_|node:http/],
   ['logging (pino)', /node_modules\/(pino|pino-std-serializers|sonic-boom|fast-redact|quick-format-unescaped)\//],
   ['bench counters', /\/bench\/ussd\//],
