@@ -13,8 +13,9 @@
  * sessions back to back, scenario A (dial → 2 Balance) and B (dial → … → bet placed, 9 hops), each on the floor and
  * then on the gateway, interleaved (floor A, ours A, floor B, ours B) so background drift hits both alike; each
  * window has a short warm-up first. Then each scenario once more with a single phone on each server ("solo"): the
- * service time of a hop with no queueing, where the gateway's per-stage split (open: lock + record, conversation, commit: record + hop log + unlock,
- * release) shows what each stage costs rather than how long it waited for a saturated event loop.
+ * service time of a hop with no queueing, where the gateway's per-stage split (open = lock + record, conversation,
+ * commit = record + hop log + unlock) shows what each stage costs rather than how long it waited for a saturated
+ * event loop.
  * Afterwards: the hop log is drained and counted against the hops answered, the bets against the references the
  * phones received, no session lock may be left behind, and the ledger must balance. Children, Redis keys and the
  * database are removed at the end, on error, and on Ctrl-C (`cleanupUssd`).
