@@ -70,6 +70,53 @@ export interface Refusal {
   removed?: { home: string; away: string }[];
 }
 
+/** The betting flow: from the sport chosen to the bet placed. */
+export interface BettingFlow {
+  sport: Sport | null;
+  events: EventSummary[];
+  event: EventSummary | null;
+  outcomes: MarketOutcome[];
+  market: string | null;
+  slip: SlipLeg[];
+  stake: Cents | null;
+  quote: BetQuote | null;
+  /** idempotency key of the confirmation on screen: a retried "1. Confirm" reuses it */
+  betKey: string | null;
+  placed: { reference: string; stake: Cents; potentialPayout: Cents } | null;
+}
+
+/** What the balance and "my bets" screens show. */
+export interface Statement {
+  balance: BalanceInfo | null;
+  bets: BetListItem[];
+  bet: BetListItem | null;
+  legs: BetLeg[];
+}
+
+/** A deposit or withdrawal on its way through the screens. */
+export interface Payments {
+  deposit: { amount: Cents; excise: Cents; credited: Cents } | null;
+  depositStarted: Cents | null;
+  withdrawal: { amount: Cents; wht: Cents; net: Cents; key: string } | null;
+  withdrawn: { net: Cents; balance: Cents } | null;
+}
+
+/** Account settings being changed. */
+export interface AccountChanges {
+  /** the language being saved; it is used once the save succeeded */
+  pendingLanguage: Lang | null;
+  limitKind: 'deposit' | 'stake' | null;
+  /** the limit being saved: cents, or null to remove it */
+  pendingLimit: Cents | null;
+  breakDays: number | null;
+  excludedUntil: string | null;
+}
+
+/**
+ * Flows keep their fields in a sub-object each because XState's `assign` copies the context with `Object.assign`
+ * on every action: V8 builds that copy key by key and, past about 16 keys, turns it into a slow dictionary object,
+ * which made every assign, guard and render of a hop several times dearer. Keep the top level under 16 keys.
+ */
 export interface MenuContext {
   sessionId: string;
   phone: string;
@@ -82,39 +129,27 @@ export interface MenuContext {
   page: PageCursor;
   /** what a dropped session left, offered on the first screen */
   resume: Resumable | null;
-
-  sport: Sport | null;
-  events: EventSummary[];
-  event: EventSummary | null;
-  outcomes: MarketOutcome[];
-  market: string | null;
-  slip: SlipLeg[];
-  stake: Cents | null;
-  quote: BetQuote | null;
+  /** why the last bet, deposit or withdrawal was refused; null after a success */
+  refusal: Refusal | null;
   /** counts confirmation screens shown, so each new confirmation gets its own idempotency key */
   confirmations: number;
-  /** idempotency key of the confirmation on screen: a retried "1. Confirm" reuses it */
-  betKey: string | null;
-  placed: { reference: string; stake: Cents; potentialPayout: Cents } | null;
-  refusal: Refusal | null;
 
-  balance: BalanceInfo | null;
-  bets: BetListItem[];
-  bet: BetListItem | null;
-  legs: BetLeg[];
+  betting: BettingFlow;
+  statement: Statement;
+  payments: Payments;
+  account: AccountChanges;
+}
 
-  deposit: { amount: Cents; excise: Cents; credited: Cents } | null;
-  depositStarted: Cents | null;
-  withdrawal: { amount: Cents; wht: Cents; net: Cents; key: string } | null;
-  withdrawn: { net: Cents; balance: Cents } | null;
+const FLOWS = ['betting', 'statement', 'payments', 'account'] as const;
 
-  /** the language being saved; it is used once the save succeeded */
-  pendingLanguage: Lang | null;
-  limitKind: 'deposit' | 'stake' | null;
-  /** the limit being saved: cents, or null to remove it */
-  pendingLimit: Cents | null;
-  breakDays: number | null;
-  excludedUntil: string | null;
+/**
+ * Whether a restored context has this release's shape. A snapshot saved before the flows were nested would
+ * otherwise restore and fail somewhere mid-screen; refusing it up front answers "Service busy" instead.
+ */
+export function hasMenuContextShape(context: unknown): boolean {
+  if (typeof context !== 'object' || context === null) return false;
+  const c = context as Record<string, unknown>;
+  return FLOWS.every((flow) => typeof c[flow] === 'object' && c[flow] !== null);
 }
 
 export interface MenuInput {

@@ -1,7 +1,7 @@
 import { createActor, type SnapshotFrom, type StateValue } from 'xstate';
 import type { UssdReply } from '../adapters/telco/ussd.ts';
 import type { Conversation, HopContext, HopOutcome } from './conversation.ts';
-import type { MenuContext, MenuInput, MenuSettings } from './menu-context.ts';
+import { hasMenuContextShape, type MenuContext, type MenuInput, type MenuSettings } from './menu-context.ts';
 import { bindServices, initialContext, type MenuMachine } from './menu-machine.ts';
 import { render } from './render.ts';
 import { parseResumable, type Resumable } from './resumable.ts';
@@ -45,8 +45,10 @@ export function screenOf(snapshot: MenuSnapshot): ScreenId | null {
 export function resumableOf(screen: ScreenId, ctx: MenuContext, ended: boolean): Resumable | null {
   if (ended) return null;
   if (screen === 'resume') return ctx.resume;
-  if (screen.startsWith('deposit.') && ctx.deposit !== null) return { kind: 'deposit', amount: ctx.deposit.amount };
-  if (ctx.slip.length > 0) return { kind: 'bet', selections: ctx.slip, stake: ctx.stake };
+  const { deposit } = ctx.payments;
+  if (screen.startsWith('deposit.') && deposit !== null) return { kind: 'deposit', amount: deposit.amount };
+  const { slip, stake } = ctx.betting;
+  if (slip.length > 0) return { kind: 'bet', selections: slip, stake };
   return null;
 }
 
@@ -151,6 +153,9 @@ export function createMenuConversation(services: MenuServices, opts: MenuConvers
         'snapshot' in from
           ? createActor(machine, { snapshot: from.snapshot as MenuSnapshot, input: inputFor(ctx, null) })
           : createActor(machine, { input: inputFor(ctx, from.resume) });
+      if ('snapshot' in from && !hasMenuContextShape(actor.getSnapshot().context)) {
+        throw new TypeError("menu conversation: the saved snapshot's context does not have the current shape");
+      }
       waits = settler(actor);
       actor.start();
       let snapshot = await waits.settle();

@@ -55,31 +55,23 @@ export function initialContext(input: MenuInput): MenuContext {
     notice: null,
     page: { start: 0, prev: [] },
     resume: input.resume,
-    sport: null,
-    events: [],
-    event: null,
-    outcomes: [],
-    market: null,
-    slip: [],
-    stake: null,
-    quote: null,
-    confirmations: 0,
-    betKey: null,
-    placed: null,
     refusal: null,
-    balance: null,
-    bets: [],
-    bet: null,
-    legs: [],
-    deposit: null,
-    depositStarted: null,
-    withdrawal: null,
-    withdrawn: null,
-    pendingLanguage: null,
-    limitKind: null,
-    pendingLimit: null,
-    breakDays: null,
-    excludedUntil: null,
+    confirmations: 0,
+    betting: {
+      sport: null,
+      events: [],
+      event: null,
+      outcomes: [],
+      market: null,
+      slip: [],
+      stake: null,
+      quote: null,
+      betKey: null,
+      placed: null,
+    },
+    statement: { balance: null, bets: [], bet: null, legs: [] },
+    payments: { deposit: null, depositStarted: null, withdrawal: null, withdrawn: null },
+    account: { pendingLanguage: null, limitKind: null, pendingLimit: null, breakDays: null, excludedUntil: null },
   };
 }
 
@@ -117,12 +109,12 @@ export const menuMachine = setup({
       const n = Number(t);
       const count =
         params.list === 'events'
-          ? context.events.length
+          ? context.betting.events.length
           : params.list === 'markets'
-            ? marketsOf(context.outcomes).length
+            ? marketsOf(context.betting.outcomes).length
             : params.list === 'outcomes'
-              ? outcomesOf(context.outcomes, context.market).length
-              : context.bets.length;
+              ? outcomesOf(context.betting.outcomes, context.betting.market).length
+              : context.statement.bets.length;
       return n <= count;
     },
     morePages: ({ context, event }, params: { screen: ScreenId }) =>
@@ -144,16 +136,17 @@ export const menuMachine = setup({
       if (r?.kind !== 'bet') return false;
       return params.kind === 'slipWithStake' ? r.stake !== null : r.stake === null;
     },
-    slipHasLegs: ({ context }) => context.slip.length > 0,
-    slipFull: ({ context }) => context.slip.length >= context.settings.limits.maxLegs,
+    slipHasLegs: ({ context }) => context.betting.slip.length > 0,
+    slipFull: ({ context }) => context.betting.slip.length >= context.settings.limits.maxLegs,
     /** the pick would add a new match to a full slip (a pick on a match already there replaces it) */
     pickOverflows: ({ context, event }) => {
-      const o = outcomesOf(context.outcomes, context.market)[Number(text(event)) - 1];
-      if (context.event === null || o === undefined) return false;
-      return addLeg(context.slip, legFor(context.event, o), context.settings.limits.maxLegs).kind === 'full';
+      const { outcomes, market, event: match, slip } = context.betting;
+      const o = outcomesOf(outcomes, market)[Number(text(event)) - 1];
+      if (match === null || o === undefined) return false;
+      return addLeg(slip, legFor(match, o), context.settings.limits.maxLegs).kind === 'full';
     },
-    marketsFound: ({ context }) => context.event !== null,
-    legsFound: ({ context }) => context.bet !== null,
+    marketsFound: ({ context }) => context.betting.event !== null,
+    legsFound: ({ context }) => context.statement.bet !== null,
     succeeded: ({ context }) => context.refusal === null,
     refusedFor: ({ context }, params: { reasons: readonly string[] }) =>
       context.refusal !== null && params.reasons.includes(context.refusal.reason),
@@ -196,53 +189,62 @@ export const menuMachine = setup({
     restoreResume: assign(({ context }) => {
       const r = context.resume;
       if (r === null) return {};
-      if (r.kind === 'bet') return { resume: null, slip: r.selections, stake: r.stake };
-      return { resume: null, deposit: { amount: r.amount, excise: 0, credited: 0 } };
+      if (r.kind === 'bet') return { resume: null, betting: { ...context.betting, slip: r.selections, stake: r.stake } };
+      return { resume: null, payments: { ...context.payments, deposit: { amount: r.amount, excise: 0, credited: 0 } } };
     }),
 
-    chooseSport: assign((_, params: { sport: Sport }) => ({ sport: params.sport, events: [] })),
-    storeEvents: assign((_, events: EventSummary[]) => ({ events })),
-    chooseEvent: assign(({ context, event }) => ({ event: context.events[Number(text(event)) - 1] ?? null, outcomes: [] })),
-    storeMarkets: assign((_, found: { event: EventSummary; outcomes: MarketOutcome[] } | null) => ({
-      event: found?.event ?? null,
-      outcomes: found?.outcomes ?? [],
+    chooseSport: assign(({ context }, params: { sport: Sport }) => ({
+      betting: { ...context.betting, sport: params.sport, events: [] },
+    })),
+    storeEvents: assign(({ context }, events: EventSummary[]) => ({ betting: { ...context.betting, events } })),
+    chooseEvent: assign(({ context, event }) => ({
+      betting: { ...context.betting, event: context.betting.events[Number(text(event)) - 1] ?? null, outcomes: [] },
+    })),
+    storeMarkets: assign(({ context }, found: { event: EventSummary; outcomes: MarketOutcome[] } | null) => ({
+      betting: { ...context.betting, event: found?.event ?? null, outcomes: found?.outcomes ?? [] },
     })),
     chooseMarket: assign(({ context, event }) => ({
-      market: marketsOf(context.outcomes)[Number(text(event)) - 1]?.market ?? null,
+      betting: { ...context.betting, market: marketsOf(context.betting.outcomes)[Number(text(event)) - 1]?.market ?? null },
     })),
     choosePick: assign(({ context, event }) => {
-      const o = outcomesOf(context.outcomes, context.market)[Number(text(event)) - 1];
-      if (context.event === null || o === undefined) return {};
-      const added = addLeg(context.slip, legFor(context.event, o), context.settings.limits.maxLegs);
+      const { outcomes, market, event: match, slip } = context.betting;
+      const o = outcomesOf(outcomes, market)[Number(text(event)) - 1];
+      if (match === null || o === undefined) return {};
+      const added = addLeg(slip, legFor(match, o), context.settings.limits.maxLegs);
       if (added.kind === 'full') return {};
-      return { slip: added.slip, notice: added.kind === 'replaced' ? { key: 'pickReplaced' as const } : null };
+      return {
+        betting: { ...context.betting, slip: added.slip },
+        notice: added.kind === 'replaced' ? { key: 'pickReplaced' as const } : null,
+      };
     }),
     noteSlipFull: assign(({ context }) => ({ notice: { key: 'slipFull' as const, value: context.settings.limits.maxLegs } })),
-    clearSlip: assign({ slip: [], stake: null, quote: null, betKey: null }),
+    clearSlip: assign(({ context }) => ({ betting: { ...context.betting, slip: [], stake: null, quote: null, betKey: null } })),
     storeStake: assign(({ context, event }) => {
       const check = checkAmount(text(event), 'stake', context.settings.limits);
-      return check.ok ? { stake: check.amount } : {};
+      return check.ok ? { betting: { ...context.betting, stake: check.amount } } : {};
     }),
     /** a new confirmation screen: a new idempotency key, kept for as long as this confirmation is on screen */
     storeQuote: assign(({ context }, quote: BetQuote) => ({
-      quote,
+      betting: { ...context.betting, quote, betKey: `${context.sessionId}:bet:${context.confirmations + 1}` },
       confirmations: context.confirmations + 1,
-      betKey: `${context.sessionId}:bet:${context.confirmations + 1}`,
     })),
     storePlacement: assign(({ context }, outcome: Outcome<PlacedBet, BetRejection, unknown>) => {
       if (outcome.ok) {
         const p = outcome.value;
         return {
-          placed: { reference: p.reference, stake: p.stake, potentialPayout: p.potentialPayout },
+          betting: {
+            ...context.betting,
+            placed: { reference: p.reference, stake: p.stake, potentialPayout: p.potentialPayout },
+            slip: [],
+            stake: null,
+            quote: null,
+            betKey: null,
+          },
           refusal: null,
-          slip: [],
-          stake: null,
-          quote: null,
-          betKey: null,
         };
       }
       const refusal = refusalFrom(outcome.reason, outcome.detail);
-      let slip = context.slip;
+      let slip = context.betting.slip;
       let player = context.player;
       if (outcome.reason === 'odds_changed') slip = applyNewOdds(slip, outcome.detail);
       if (outcome.reason === 'event_closed' || outcome.reason === 'selection_not_found') {
@@ -255,74 +257,95 @@ export const menuMachine = setup({
       if (outcome.reason === 'self_excluded' && player !== null && refusal.until !== undefined) {
         player = { ...player, excludedUntil: refusal.until };
       }
-      return { refusal, slip, player };
+      return { refusal, betting: { ...context.betting, slip }, player };
     }),
-    storeBalance: assign((_, balance: BalanceInfo) => ({ balance })),
-    storeBets: assign((_, bets: BetListItem[]) => ({ bets })),
-    chooseBet: assign(({ context, event }) => ({ bet: context.bets[Number(text(event)) - 1] ?? null, legs: [] })),
-    storeLegs: assign((_, legs: BetLeg[] | null) => (legs === null ? { bet: null, legs: [] } : { legs })),
+    storeBalance: assign(({ context }, balance: BalanceInfo) => ({ statement: { ...context.statement, balance } })),
+    storeBets: assign(({ context }, bets: BetListItem[]) => ({ statement: { ...context.statement, bets } })),
+    chooseBet: assign(({ context, event }) => ({
+      statement: { ...context.statement, bet: context.statement.bets[Number(text(event)) - 1] ?? null, legs: [] },
+    })),
+    storeLegs: assign(({ context }, legs: BetLeg[] | null) => ({
+      statement: legs === null ? { ...context.statement, bet: null, legs: [] } : { ...context.statement, legs },
+    })),
 
     storeDepositAmount: assign(({ context, event }) => {
       const check = checkAmount(text(event), 'deposit', context.settings.limits);
-      return check.ok ? { deposit: { amount: check.amount, excise: 0, credited: 0 } } : {};
+      return check.ok ? { payments: { ...context.payments, deposit: { amount: check.amount, excise: 0, credited: 0 } } } : {};
     }),
-    storeDepositPreview: assign(({ context }, preview: { excise: Cents; credited: Cents }) => ({
-      deposit: context.deposit === null ? null : { ...context.deposit, ...preview },
-    })),
+    storeDepositPreview: assign(({ context }, preview: { excise: Cents; credited: Cents }) => {
+      const d = context.payments.deposit;
+      return { payments: { ...context.payments, deposit: d === null ? null : { ...d, ...preview } } };
+    }),
     storeDepositResult: assign(({ context }, outcome: Outcome<{ reference: string }, DepositRefusal>) =>
       outcome.ok
-        ? { refusal: null, depositStarted: context.deposit?.amount ?? 0 }
+        ? { refusal: null, payments: { ...context.payments, depositStarted: context.payments.deposit?.amount ?? 0 } }
         : { refusal: refusalFrom(outcome.reason, outcome.detail) },
     ),
-    forgetDeposit: assign({ deposit: null }),
+    forgetDeposit: assign(({ context }) => ({ payments: { ...context.payments, deposit: null } })),
     storeWithdrawalAmount: assign(({ context, event }) => {
       const check = checkAmount(text(event), 'withdraw', context.settings.limits);
-      return check.ok ? { withdrawal: { amount: check.amount, wht: 0, net: 0, key: '' } } : {};
+      return check.ok
+        ? { payments: { ...context.payments, withdrawal: { amount: check.amount, wht: 0, net: 0, key: '' } } }
+        : {};
     }),
-    storeWithdrawalPreview: assign(({ context }, preview: { wht: Cents; net: Cents }) => ({
-      withdrawal:
-        context.withdrawal === null
-          ? null
-          : { ...context.withdrawal, ...preview, key: `${context.sessionId}:wd:${context.confirmations + 1}` },
-      confirmations: context.confirmations + 1,
-    })),
+    storeWithdrawalPreview: assign(({ context }, preview: { wht: Cents; net: Cents }) => {
+      const w = context.payments.withdrawal;
+      return {
+        payments: {
+          ...context.payments,
+          withdrawal: w === null ? null : { ...w, ...preview, key: `${context.sessionId}:wd:${context.confirmations + 1}` },
+        },
+        confirmations: context.confirmations + 1,
+      };
+    }),
     storeWithdrawalResult: assign(
-      (_, outcome: Outcome<{ amount: Cents; wht: Cents; net: Cents; balance: Cents }, WithdrawalRefusal>) =>
+      ({ context }, outcome: Outcome<{ amount: Cents; wht: Cents; net: Cents; balance: Cents }, WithdrawalRefusal>) =>
         outcome.ok
-          ? { refusal: null, withdrawn: { net: outcome.value.net, balance: outcome.value.balance } }
+          ? {
+              refusal: null,
+              payments: { ...context.payments, withdrawn: { net: outcome.value.net, balance: outcome.value.balance } },
+            }
           : { refusal: refusalFrom(outcome.reason, outcome.detail) },
     ),
-    forgetWithdrawal: assign({ withdrawal: null }),
+    forgetWithdrawal: assign(({ context }) => ({ payments: { ...context.payments, withdrawal: null } })),
 
-    chooseLanguage: assign((_, params: { lang: Lang }) => ({ pendingLanguage: params.lang })),
+    chooseLanguage: assign(({ context }, params: { lang: Lang }) => ({
+      account: { ...context.account, pendingLanguage: params.lang },
+    })),
     applyLanguage: assign(({ context }) => {
-      const lang = context.pendingLanguage ?? context.lang;
+      const lang = context.account.pendingLanguage ?? context.lang;
       return {
         lang,
-        pendingLanguage: null,
+        account: { ...context.account, pendingLanguage: null },
         player: context.player === null ? null : { ...context.player, language: lang },
         notice: { key: 'languageSaved' as const },
       };
     }),
-    chooseLimit: assign((_, params: { kind: 'deposit' | 'stake' }) => ({ limitKind: params.kind })),
+    chooseLimit: assign(({ context }, params: { kind: 'deposit' | 'stake' }) => ({
+      account: { ...context.account, limitKind: params.kind },
+    })),
     storePendingLimit: assign(({ context, event }) => {
-      if (text(event) === '0') return { pendingLimit: null };
+      if (text(event) === '0') return { account: { ...context.account, pendingLimit: null } };
       const check = checkAmount(text(event), 'limit', context.settings.limits);
-      return check.ok ? { pendingLimit: check.amount } : {};
+      return check.ok ? { account: { ...context.account, pendingLimit: check.amount } } : {};
     }),
     storeLimit: assign(({ context }) => {
       const p = context.player;
-      const value = context.pendingLimit;
+      const value = context.account.pendingLimit;
       const player =
         p === null
           ? null
-          : context.limitKind === 'stake'
+          : context.account.limitKind === 'stake'
             ? { ...p, dailyStakeLimit: value }
             : { ...p, dailyDepositLimit: value };
       return { player, notice: { key: value === null ? ('limitRemoved' as const) : ('limitSaved' as const) } };
     }),
-    chooseBreak: assign((_, params: { days: number }) => ({ breakDays: params.days })),
-    storeExclusion: assign((_, out: { until: string }) => ({ excludedUntil: out.until })),
+    chooseBreak: assign(({ context }, params: { days: number }) => ({
+      account: { ...context.account, breakDays: params.days },
+    })),
+    storeExclusion: assign(({ context }, out: { until: string }) => ({
+      account: { ...context.account, excludedUntil: out.until },
+    })),
   },
 }).createMachine({
   id: 'menu',
@@ -419,7 +442,7 @@ export const menuMachine = setup({
         loadingEvents: {
           invoke: {
             src: 'loadEvents',
-            input: ({ context }) => ({ sport: context.sport ?? 'football', limit: LIST_SIZE }),
+            input: ({ context }) => ({ sport: context.betting.sport ?? 'football', limit: LIST_SIZE }),
             onDone: { target: 'events', actions: { type: 'storeEvents', params: ({ event }) => event.output } },
             onError: '#menu.busy',
           },
@@ -438,7 +461,7 @@ export const menuMachine = setup({
         loadingMarkets: {
           invoke: {
             src: 'loadMarkets',
-            input: ({ context }) => ({ eventId: context.event?.id ?? 0 }),
+            input: ({ context }) => ({ eventId: context.betting.event?.id ?? 0 }),
             onDone: { target: 'marketsLoaded', actions: { type: 'storeMarkets', params: ({ event }) => event.output } },
             onError: '#menu.busy',
           },
@@ -496,7 +519,7 @@ export const menuMachine = setup({
         quoting: {
           invoke: {
             src: 'quoteBet',
-            input: ({ context }) => ({ stake: context.stake ?? 0, odds: context.slip.map((l) => l.odds) }),
+            input: ({ context }) => ({ stake: context.betting.stake ?? 0, odds: context.betting.slip.map((l) => l.odds) }),
             onDone: { target: 'confirm', actions: { type: 'storeQuote', params: ({ event }) => event.output } },
             onError: '#menu.busy',
           },
@@ -518,9 +541,9 @@ export const menuMachine = setup({
             src: 'placeBet',
             input: ({ context }) => ({
               playerId: context.player?.id ?? 0,
-              selections: context.slip.map((l) => ({ eventId: l.eventId, outcomeId: l.outcomeId, odds: l.odds })),
-              stake: context.stake ?? 0,
-              key: context.betKey ?? `${context.sessionId}:bet:${context.confirmations}`,
+              selections: context.betting.slip.map((l) => ({ eventId: l.eventId, outcomeId: l.outcomeId, odds: l.odds })),
+              stake: context.betting.stake ?? 0,
+              key: context.betting.betKey ?? `${context.sessionId}:bet:${context.confirmations}`,
             }),
             onDone: { target: 'placementDone', actions: { type: 'storePlacement', params: ({ event }) => event.output } },
             onError: '#menu.busy',
@@ -625,7 +648,7 @@ export const menuMachine = setup({
         loadingLegs: {
           invoke: {
             src: 'loadBetLegs',
-            input: ({ context }) => ({ playerId: context.player?.id ?? 0, betId: context.bet?.id ?? 0 }),
+            input: ({ context }) => ({ playerId: context.player?.id ?? 0, betId: context.statement.bet?.id ?? 0 }),
             onDone: { target: 'legsLoaded', actions: { type: 'storeLegs', params: ({ event }) => event.output } },
             onError: '#menu.busy',
           },
@@ -659,7 +682,7 @@ export const menuMachine = setup({
         previewing: {
           invoke: {
             src: 'previewDeposit',
-            input: ({ context }) => ({ amount: context.deposit?.amount ?? 0 }),
+            input: ({ context }) => ({ amount: context.payments.deposit?.amount ?? 0 }),
             onDone: { target: 'confirm', actions: { type: 'storeDepositPreview', params: ({ event }) => event.output } },
             onError: '#menu.busy',
           },
@@ -682,7 +705,7 @@ export const menuMachine = setup({
             input: ({ context }) => ({
               playerId: context.player?.id ?? 0,
               msisdn: context.phone,
-              amount: context.deposit?.amount ?? 0,
+              amount: context.payments.deposit?.amount ?? 0,
             }),
             onDone: { target: 'started', actions: { type: 'storeDepositResult', params: ({ event }) => event.output } },
             onError: '#menu.busy',
@@ -727,7 +750,7 @@ export const menuMachine = setup({
         previewing: {
           invoke: {
             src: 'previewWithdrawal',
-            input: ({ context }) => ({ amount: context.withdrawal?.amount ?? 0 }),
+            input: ({ context }) => ({ amount: context.payments.withdrawal?.amount ?? 0 }),
             onDone: { target: 'confirm', actions: { type: 'storeWithdrawalPreview', params: ({ event }) => event.output } },
             onError: '#menu.busy',
           },
@@ -750,8 +773,8 @@ export const menuMachine = setup({
             input: ({ context }) => ({
               playerId: context.player?.id ?? 0,
               msisdn: context.phone,
-              amount: context.withdrawal?.amount ?? 0,
-              key: context.withdrawal?.key ?? `${context.sessionId}:wd:${context.confirmations}`,
+              amount: context.payments.withdrawal?.amount ?? 0,
+              key: context.payments.withdrawal?.key ?? `${context.sessionId}:wd:${context.confirmations}`,
             }),
             onDone: { target: 'requested', actions: { type: 'storeWithdrawalResult', params: ({ event }) => event.output } },
             onError: '#menu.busy',
@@ -829,7 +852,10 @@ export const menuMachine = setup({
         savingLanguage: {
           invoke: {
             src: 'setLanguage',
-            input: ({ context }) => ({ playerId: context.player?.id ?? 0, language: context.pendingLanguage ?? context.lang }),
+            input: ({ context }) => ({
+              playerId: context.player?.id ?? 0,
+              language: context.account.pendingLanguage ?? context.lang,
+            }),
             onDone: { target: 'menu', actions: 'applyLanguage' },
             onError: '#menu.busy',
           },
@@ -863,7 +889,10 @@ export const menuMachine = setup({
             src: 'setLimits',
             input: ({ context }) => ({
               playerId: context.player?.id ?? 0,
-              limits: context.limitKind === 'stake' ? { stake: context.pendingLimit } : { deposit: context.pendingLimit },
+              limits:
+                context.account.limitKind === 'stake'
+                  ? { stake: context.account.pendingLimit }
+                  : { deposit: context.account.pendingLimit },
             }),
             onDone: { target: 'limits', actions: 'storeLimit' },
             onError: '#menu.busy',
@@ -897,7 +926,7 @@ export const menuMachine = setup({
         excluding: {
           invoke: {
             src: 'selfExclude',
-            input: ({ context }) => ({ playerId: context.player?.id ?? 0, days: context.breakDays ?? 1 }),
+            input: ({ context }) => ({ playerId: context.player?.id ?? 0, days: context.account.breakDays ?? 1 }),
             onDone: { target: '#menu.breakStarted', actions: { type: 'storeExclusion', params: ({ event }) => event.output } },
             onError: '#menu.busy',
           },

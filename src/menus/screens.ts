@@ -202,40 +202,41 @@ export function screenSpec(screen: ScreenId, ctx: MenuContext): ScreenSpec {
     }
     case 'bet.sports': {
       const lines = [opt(1, m.football), opt(2, m.basketball), opt(3, m.tennis)];
-      if (ctx.slip.length > 0) lines.push(opt(4, m.mySlip(ctx.slip.length)));
+      if (ctx.betting.slip.length > 0) lines.push(opt(4, m.mySlip(ctx.betting.slip.length)));
       return con(m.sportsTitle, lines, back);
     }
     case 'bet.events': {
-      const title = m.eventsTitle(sportName(m, ctx.sport ?? 'football'));
-      if (ctx.events.length === 0) return con(title, [m.noEvents], back);
-      const lines = ctx.events.map((e, i) => opt(i + 1, `${matchName(e.home, e.away, maxChars)} ${kickoffTime(e.kickoffAt)}`));
+      const title = m.eventsTitle(sportName(m, ctx.betting.sport ?? 'football'));
+      const { events } = ctx.betting;
+      if (events.length === 0) return con(title, [m.noEvents], back);
+      const lines = events.map((e, i) => opt(i + 1, `${matchName(e.home, e.away, maxChars)} ${kickoffTime(e.kickoffAt)}`));
       return con(title, lines, back);
     }
     case 'bet.markets': {
-      const e = ctx.event;
+      const e = ctx.betting.event;
       const header = e === null ? '' : `${matchName(e.home, e.away, maxChars)} ${kickoffTime(e.kickoffAt)}`;
-      const markets = marketsOf(ctx.outcomes);
+      const markets = marketsOf(ctx.betting.outcomes);
       if (markets.length === 0) return con(header, [m.noMarkets], back);
       return con(header, markets.map((mk, i) => opt(i + 1, marketName(m, mk.market, mk.line))), back);
     }
     case 'bet.outcomes': {
-      const e = ctx.event;
+      const e = ctx.betting.event;
       const room = nameRoom(maxChars);
       const home = fitScreen(e?.home ?? '', room);
       const away = fitScreen(e?.away ?? '', room);
-      const picks = outcomesOf(ctx.outcomes, ctx.market);
+      const picks = outcomesOf(ctx.betting.outcomes, ctx.betting.market);
       const market = picks[0] === undefined ? '' : marketName(m, picks[0].market, picks[0].line);
       const lines = picks.map((o, i) => opt(i + 1, `${pickName(m, o, home, away)} ${formatOdds(o.odds)}`));
       return con(`${home} v ${away}\n${market}`, lines, back);
     }
     case 'bet.slip': {
       const room = nameRoom(maxChars);
-      const legs = ctx.slip.map((l) => {
+      const legs = ctx.betting.slip.map((l) => {
         const home = fitScreen(l.home, room);
         const away = fitScreen(l.away, room);
         return `${home} v ${away}: ${pickName(m, l, home, away, true)} ${formatOdds(l.odds)}`;
       });
-      return con(m.slipTitle(ctx.slip.length, formatOdds(slipOdds(ctx.slip))), legs, back, [
+      return con(m.slipTitle(ctx.betting.slip.length, formatOdds(slipOdds(ctx.betting.slip))), legs, back, [
         opt(1, m.addMatch),
         opt(2, m.enterStake),
       ]);
@@ -243,14 +244,14 @@ export function screenSpec(screen: ScreenId, ctx: MenuContext): ScreenSpec {
     case 'bet.stake':
       return con(m.stakePrompt(formatKes(limits.minStake), formatKes(limits.maxStake)), [], back);
     case 'bet.confirm': {
-      const q = ctx.quote;
+      const q = ctx.betting.quote;
       const options = [opt(1, m.confirm), opt(2, m.cancel)];
-      if (q === null) return con(m.confirmTitle(ctx.slip.length), [], back, options);
+      if (q === null) return con(m.confirmTitle(ctx.betting.slip.length), [], back, options);
       const lines = [m.stakeLine(formatKes(q.stake))];
       if (q.excise > 0) lines.push(m.exciseLine(formatKes(q.excise)));
       lines.push(m.totalOddsLine(formatOdds(q.totalOdds)), m.possibleWinLine(formatKes(q.potentialPayout)));
       if (q.potentialWht > 0) lines.push(m.winTaxLine(formatKes(q.potentialWht)));
-      return con(m.confirmTitle(ctx.slip.length), lines, back, options);
+      return con(m.confirmTitle(ctx.betting.slip.length), lines, back, options);
     }
     case 'bet.closed': {
       const removed = ctx.refusal?.removed ?? [];
@@ -264,7 +265,7 @@ export function screenSpec(screen: ScreenId, ctx: MenuContext): ScreenSpec {
     }
     case 'bet.noFunds':
     case 'withdraw.noFunds': {
-      const text = m.notEnoughMoney(formatKes(ctx.balance?.balance ?? 0));
+      const text = m.notEnoughMoney(formatKes(ctx.statement.balance?.balance ?? 0));
       return con(text, [], toMain, [opt(1, screen === 'bet.noFunds' ? m.deposit : m.changeAmount)]);
     }
     case 'bet.refused': {
@@ -277,19 +278,20 @@ export function screenSpec(screen: ScreenId, ctx: MenuContext): ScreenSpec {
       return con(refusalText(m, ctx, 'bet'), [], toMain, options);
     }
     case 'balance.shown': {
-      const b = ctx.balance;
+      const b = ctx.statement.balance;
       const lines = b !== null && b.openBets > 0 ? [m.openBetsLine(b.openBets, formatKes(b.openStakes))] : [];
       return con(m.balanceLine(formatKes(b?.balance ?? 0)), lines, back);
     }
     case 'myBets.list': {
-      if (ctx.bets.length === 0) return con(m.myBets, [m.noBets], back);
-      const lines = ctx.bets.map((b, i) => opt(i + 1, `${b.reference} ${formatKes(b.stake)} ${betStateText(m, b)}`));
+      const { bets } = ctx.statement;
+      if (bets.length === 0) return con(m.myBets, [m.noBets], back);
+      const lines = bets.map((b, i) => opt(i + 1, `${b.reference} ${formatKes(b.stake)} ${betStateText(m, b)}`));
       return con(m.myBets, lines, back);
     }
     case 'myBets.detail': {
-      const b = ctx.bet;
+      const b = ctx.statement.bet;
       if (b === null) return con(m.myBets, [], back);
-      const lines = ctx.legs.map((leg) => legLine(m, leg, maxChars));
+      const lines = ctx.statement.legs.map((leg) => legLine(m, leg, maxChars));
       lines.push(
         b.payout !== null && b.payout > 0
           ? m.stakeAndPaid(formatKes(b.stake), formatKes(b.payout))
@@ -300,7 +302,7 @@ export function screenSpec(screen: ScreenId, ctx: MenuContext): ScreenSpec {
     case 'deposit.amount':
       return con(m.depositPrompt(formatKes(limits.minDeposit), formatKes(limits.maxDeposit)), [], back);
     case 'deposit.confirm': {
-      const d = ctx.deposit;
+      const d = ctx.payments.deposit;
       const lines: string[] = [];
       if (d !== null && d.excise > 0) lines.push(m.depositExciseLine(formatKes(d.excise)));
       if (d !== null) lines.push(m.creditedLine(formatKes(d.credited)));
@@ -313,7 +315,7 @@ export function screenSpec(screen: ScreenId, ctx: MenuContext): ScreenSpec {
     case 'withdraw.amount':
       return con(m.withdrawPrompt(formatKes(limits.minWithdrawal), formatKes(limits.maxWithdrawal)), [], back);
     case 'withdraw.confirm': {
-      const w = ctx.withdrawal;
+      const w = ctx.payments.withdrawal;
       const lines: string[] = [];
       if (w !== null && w.wht > 0) lines.push(m.whtLine(formatKes(w.wht)));
       if (w !== null) lines.push(m.mpesaGetsLine(formatKes(w.net)));
@@ -333,11 +335,11 @@ export function screenSpec(screen: ScreenId, ctx: MenuContext): ScreenSpec {
       );
     }
     case 'account.limitAmount':
-      return con(ctx.limitKind === 'stake' ? m.stakeLimitPrompt : m.depositLimitPrompt, [], m.mainMenuKeys);
+      return con(ctx.account.limitKind === 'stake' ? m.stakeLimitPrompt : m.depositLimitPrompt, [], m.mainMenuKeys);
     case 'account.breakMenu':
       return con(m.breakTitle, [opt(1, m.days(1)), opt(2, m.days(7)), opt(3, m.days(30))], back);
     case 'account.breakConfirm':
-      return con(m.breakConfirm(ctx.breakDays ?? 1), [], back, [opt(1, m.confirm), opt(2, m.cancel)]);
+      return con(m.breakConfirm(ctx.account.breakDays ?? 1), [], back, [opt(1, m.confirm), opt(2, m.cancel)]);
 
     case 'declined':
       return end(m.declined);
@@ -348,16 +350,16 @@ export function screenSpec(screen: ScreenId, ctx: MenuContext): ScreenSpec {
     case 'goodbye':
       return end(m.goodbye);
     case 'betPlaced': {
-      const p = ctx.placed;
+      const p = ctx.betting.placed;
       return end(p === null ? m.goodbye : m.placed(p.reference, formatKes(p.stake), formatKes(p.potentialPayout)));
     }
     case 'depositStarted':
-      return end(m.depositStarted(formatKes(ctx.depositStarted ?? 0)));
+      return end(m.depositStarted(formatKes(ctx.payments.depositStarted ?? 0)));
     case 'withdrawalSent': {
-      const w = ctx.withdrawn;
+      const w = ctx.payments.withdrawn;
       return end(m.withdrawn(formatKes(w?.net ?? 0), formatKes(w?.balance ?? 0)));
     }
     case 'breakStarted':
-      return end(m.breakStarted(ctx.excludedUntil === null ? '' : nairobiDateTime(ctx.excludedUntil)));
+      return end(m.breakStarted(ctx.account.excludedUntil === null ? '' : nairobiDateTime(ctx.account.excludedUntil)));
   }
 }
