@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createAdminRouter } from './adapters/admin/admin-routes.ts';
@@ -7,6 +7,7 @@ import { parseAdminTokens } from './adapters/admin/admin-tokens.ts';
 import { createRerunner } from './adapters/admin/rerunner.ts';
 import { openDatabase } from './adapters/db/open.ts';
 import { createApp } from './adapters/http/app.ts';
+import { createAtHopListener } from './adapters/http/at-hop-listener.ts';
 import { createUssdRouter } from './adapters/http/ussd-routes.ts';
 import { createLogger } from './adapters/logger.ts';
 import { createMenuServices } from './adapters/menu-services.ts';
@@ -154,9 +155,11 @@ export async function startGateway(config: Config, parts: GatewayParts = {}): Pr
       { name: 'database', check: async () => (await db.query('SELECT 1 AS up')).rows.length === 1 },
       { name: 'sessions', check: () => store.ping() },
     ],
-    routers: [createUssdRouter({ handleHop: (req) => handleHop(hopDeps, req), db, clock, logger }), sms.router, paymentsModule.router, adminRouter],
+    routers: [createUssdRouter({ db, clock, logger }), sms.router, paymentsModule.router, adminRouter],
   });
-  const server = app.listen(config.PORT);
+  // the USSD hop, our one hot path, is answered before Koa; every other request goes through the app
+  const server = createServer(createAtHopListener({ handleHop: (req) => handleHop(hopDeps, req), logger }, app.callback()));
+  server.listen(config.PORT);
   await once(server, 'listening');
   const smsWorker = sms.startWorker();
   const address = server.address();

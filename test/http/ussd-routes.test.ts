@@ -63,6 +63,18 @@ describe.each(appVariants)('USSD routes on $name', (variant) => {
     expect(JSON.parse(big.body)).toMatchObject({ error: 'payload_too_large' });
   });
 
+  it('serves the hop path in front of Koa: GET gets a 405 JSON, a query string still reaches the hop', async () => {
+    const get = await fetch(`${app.url}/ussd/africastalking`);
+    expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
+    expect(await get.json()).toEqual({ error: 'method_not_allowed', message: '/ussd/africastalking accepts POST only' });
+    const tagged = await fetch(`${app.url}/ussd/africastalking?via=ke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(hopForm()),
+    });
+    expect([tagged.status, (await tagged.text()).slice(0, 4)]).toEqual([200, 'CON ']);
+  });
+
   it('answers an aggregator retry with the same body, and logs each handled hop to PostgreSQL once', async () => {
     const form = hopForm({ phoneNumber: '0712300002' });
     const first = await app.post(form);

@@ -1,33 +1,25 @@
 /**
- * Africa's Talking USSD callbacks.
+ * Africa's Talking USSD callbacks on the Koa app. The hop itself, `POST /ussd/africastalking`, is answered before Koa
+ * (at-hop-listener.ts); what is left here is cold.
  *
- *   POST /ussd/africastalking         one hop  → 200 text/plain "CON …" / "END …"
  *   POST /ussd/africastalking/events  session-end notification → stored in ussd_session_ends → 200
  *
- * A malformed callback gets a 400 JSON `{ error, message }` naming the field (AT ends the session on a 4xx; only a
- * request that is not a real AT hop can be malformed). Everything past validation answers 200: `handleHop` turns
- * failures into a polite END screen itself, and the guard below covers a bug in it, because a 500 would show the
- * player the aggregator's generic error instead of ours.
+ * A malformed notification gets a 400 JSON `{ error, message }` naming the field.
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.ts';
 import type { Queryable } from '../../core/db.ts';
-import { BUSY_REPLY } from '../../sessions/hop.ts';
-import { formatAtReply, parseAtHop, parseAtSessionEnd, type AtSessionEnd } from '../telco/africastalking-ussd.ts';
-import type { UssdReply, UssdRequest } from '../telco/ussd.ts';
+import { parseAtSessionEnd, type AtSessionEnd } from '../telco/africastalking-ussd.ts';
 import { FormBodyError, readForm } from './form-body.ts';
 
 export interface UssdRoutesDeps {
-  /** runs one hop; never throws in practice (see handleHop) */
-  handleHop(req: UssdRequest): Promise<UssdReply>;
   db: Queryable;
   clock: Clock;
   logger: Logger;
 }
 
-export const AT_HOP_PATH = '/ussd/africastalking';
 export const AT_EVENTS_PATH = '/ussd/africastalking/events';
 
 function badRequest(ctx: Context, status: number, error: string, message: string): void {
@@ -72,27 +64,6 @@ export async function insertSessionEnd(q: Queryable, end: AtSessionEnd, received
 
 export function createUssdRouter(deps: UssdRoutesDeps): Router {
   const router = new Router();
-
-  router.post(AT_HOP_PATH, async (ctx) => {
-    const form = await formOrReject(ctx);
-    if (form === null) return;
-    const parsed = parseAtHop(form);
-    if (!parsed.ok) {
-      deps.logger.warn({ reason: parsed.reason }, 'malformed ussd hop rejected');
-      badRequest(ctx, 400, 'invalid_request', parsed.reason);
-      return;
-    }
-    let reply: UssdReply;
-    try {
-      reply = await deps.handleHop(parsed.request);
-    } catch (err) {
-      deps.logger.error({ err, sessionId: parsed.request.sessionId }, 'ussd hop handler threw');
-      reply = BUSY_REPLY;
-    }
-    ctx.status = 200;
-    ctx.type = 'text/plain';
-    ctx.body = formatAtReply(reply);
-  });
 
   router.post(AT_EVENTS_PATH, async (ctx) => {
     const form = await formOrReject(ctx);
