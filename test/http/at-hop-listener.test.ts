@@ -146,20 +146,17 @@ describe('the AT hop listener', () => {
     expect(hops).toEqual([]);
   });
 
-  it('cuts off a chunked body at 8 KiB: answers 413 while the client is still sending, then closes', async () => {
+  it('cuts off a chunked body at 8 KiB: answers 413 before the body ends, then closes', async () => {
     const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/ussd/africastalking', headers: { 'content-type': FORM } });
     req.on('error', () => undefined);
-    const chunk = `padding=${'x'.repeat(1016)}&`;
-    const writer = setInterval(() => req.write(chunk), 1);
-    try {
-      const [res] = (await once(req, 'response')) as [IncomingMessage];
-      expect(res.statusCode).toBe(413);
-      expect(res.headers.connection).toBe('close');
-      res.resume();
-      await new Promise((resolve) => req.socket!.once('close', resolve));
-    } finally {
-      clearInterval(writer);
-    }
+    // Just past the limit, then the client waits without ending the body. Writing on would race the server's close:
+    // bytes it never reads make the kernel reset the connection, and the client may then never see the 413.
+    for (let i = 0; i < 9; i++) req.write(`padding=${'x'.repeat(1016)}&`);
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
+    expect(res.statusCode).toBe(413);
+    expect(res.headers.connection).toBe('close');
+    res.resume();
+    await new Promise((resolve) => req.socket!.once('close', resolve));
     expect(hops).toEqual([]);
   });
 
