@@ -33,7 +33,8 @@ export const ConfigSchema = z.object({
   SESSION_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(180),
   USSD_MAX_CHARS: z.coerce.number().int().min(70).max(182).default(160),
   RESUME_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
-  HOP_DRAIN_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  // short: under load each drain then moves ~150 hops, not ~600, so it never holds the event loop for long
+  HOP_DRAIN_MS: z.coerce.number().int().min(10).max(60_000).default(50),
   TERMS_URL: z.preprocess(emptyAsUnset, z.string().min(1).max(60).optional()),
   SUPPORT_PHONE: z.preprocess(emptyAsUnset, z.string().min(1).max(20).optional()),
   // payments (whole shillings)
