@@ -192,6 +192,27 @@ describe.runIf(REDIS_URL !== undefined && REDIS_URL !== '')('redis', () => {
       await admin.quit();
     });
 
+    it('sends the scripts of one event-loop turn in one write, and each hop still gets its own answer', async () => {
+      const { store, client } = makeStore();
+      await client.ping();
+      const socket = client.stream;
+      const phone = '+254711000333';
+      const opening = Promise.all(['ATUid_c1', 'ATUid_c2', 'ATUid_c3'].map((id) => store.open(id, phone)));
+      // corked until the turn ends: the three opens leave together
+      expect(socket.writableCorked).toBe(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(socket.writableCorked).toBe(0);
+      const sessions = await opening;
+      expect(sessions.map((s) => s?.record)).toEqual([null, null, null]);
+      const results = await Promise.all(
+        sessions.map((s, i) => s!.commit(record({ phone }), hop({ sessionId: `ATUid_c${i + 1}`, phone }), 180)),
+      );
+      expect(results).toEqual(['committed', 'committed', 'committed']);
+      const again = await store.open('ATUid_c2', phone);
+      expect(again?.record).toMatchObject({ phone });
+      await again!.release();
+    });
+
     it('keeps every key under the prefix, with the documented names and JSON values', async () => {
       const { store, prefix } = makeStore();
       const r = record({ phone: '+254711000111' });
