@@ -7,7 +7,7 @@
  * no-op. One statement per batch (it commits atomically, no explicit transaction needed).
  * Every app instance runs one (started by main). Instances sharing a Redis may read the same records at the same
  * time (the store's stream read is not a consumer group): that is safe — the repeat insert is ignored and acking twice
- * is a no-op — it only does some work twice, which at 250 ms ticks is cheap.
+ * is a no-op — it only does some work twice.
  */
 import type { Logger } from 'pino';
 import type { Queryable } from '../core/db.ts';
@@ -124,7 +124,7 @@ export function createHopLogDrainer(deps: HopLogDrainerDeps): HopLogDrainer {
         failing = false;
       })
       .catch((err: unknown) => {
-        // logged once per outage, not every 250 ms
+        // logged once per outage, not on every tick
         if (!failing) deps.logger.error({ err }, 'hop log drain failed; will retry');
         failing = true;
       })
