@@ -15,7 +15,7 @@ import type { Queryable } from '../core/db.ts';
 import { eventOutcomes, getEvent, upcomingEvents, type EventView, type OutcomeView } from '../core/events.ts';
 import type { Sport } from '../core/sports/types.ts';
 
-export const DEFAULT_LIST_TTL_MS = 1_000;
+const DEFAULT_LIST_TTL_MS = 1_000;
 /** rows read per sport: more than any menu pages through, so a page never needs a second query */
 const LIST_ROWS = 100;
 /** markets of this many matches at most; ~30 matches are open at a time, so this only bounds a misbehaving clock */

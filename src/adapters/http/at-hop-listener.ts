@@ -18,7 +18,7 @@ import { formatAtReply, parseAtHop } from '../telco/africastalking-ussd.ts';
 import type { UssdReply, UssdRequest } from '../telco/ussd.ts';
 import { FormBodyError, readRequestForm } from './form-body.ts';
 
-export const AT_HOP_PATH = '/ussd/africastalking';
+const AT_HOP_PATH = '/ussd/africastalking';
 
 export interface AtHopDeps {
   /** runs one hop; never throws in practice (see handleHop) */
