@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queryable } from '../../src/core/db.ts';
 import { createHopLogDrainer, type HopSource } from '../../src/sessions/hop-log-drainer.ts';
+import { MemorySessionStore } from '../../src/sessions/memory-session-store.ts';
 import type { HopRecord } from '../../src/sessions/session-store.ts';
 import { backends, type TestDb } from '../support/databases.ts';
 
@@ -25,22 +26,18 @@ function hopRecord(overrides: Partial<HopRecord> = {}): HopRecord {
   };
 }
 
-/** hop records waiting to be drained, read oldest first and removed by id, as the session stores keep them */
-function hopQueue(...initial: HopRecord[]) {
-  let last = 0;
-  let waiting: { id: string; json: string }[] = [];
-  const queue = {
-    push(...hops: HopRecord[]) {
-      for (const hop of hops) waiting.push({ id: String(++last), json: JSON.stringify(hop) });
-    },
-    readHops: async (max: number) => waiting.slice(0, max).map((h) => ({ id: h.id, hop: JSON.parse(h.json) as HopRecord })),
-    ackHops: async (ids: string[]) => {
-      const acked = new Set(ids);
-      waiting = waiting.filter((h) => !acked.has(h.id));
-    },
-  } satisfies HopSource & { push(...hops: HopRecord[]): void };
-  queue.push(...initial);
-  return queue;
+/** a real in-memory session store holding these hop records, each written as a hop writes it (open, then commit) */
+async function storeWith(...initial: HopRecord[]) {
+  const store = new MemorySessionStore();
+  const push = async (...hops: HopRecord[]) => {
+    for (const hop of hops) {
+      const session = await store.open(hop.sessionId, hop.phone);
+      const record = { snapshot: null, lastText: hop.text, lastReply: hop.reply, seq: hop.seq, ended: false, phone: hop.phone, updatedAt: hop.at };
+      expect(await session!.commit(record, hop, 180)).toBe('committed');
+    }
+  };
+  await push(...initial);
+  return Object.assign(store, { push });
 }
 
 describe.each(backends)('the hop log drainer on $name', (backend) => {
@@ -56,7 +53,7 @@ describe.each(backends)('the hop log drainer on $name', (backend) => {
   it('moves hop records into ussd_hops in one batch and acks them after the insert', async () => {
     const a = hopRecord();
     const b = { ...a, seq: 2, text: '1*2*100', input: '100', reply: 'END Bet placed', state: 'bet.placed', latencyMs: 30, at: a.at + 5_000 };
-    const store = hopQueue(a, b);
+    const store = await storeWith(a, b);
     const drainer = createHopLogDrainer({ store, db: t.db, logger: silent });
     expect(await drainer.drainOnce()).toBe(2);
     expect(await store.readHops(10)).toEqual([]);
@@ -70,10 +67,10 @@ describe.each(backends)('the hop log drainer on $name', (backend) => {
 
   it('a re-drain of records already inserted is harmless (ack lost after commit)', async () => {
     const hop = hopRecord();
-    const inner = hopQueue(hop);
+    const inner = await storeWith(hop);
     let ackFails = true;
     const store: HopSource = {
-      readHops: inner.readHops,
+      readHops: (max) => inner.readHops(max),
       ackHops: (ids) => (ackFails ? Promise.reject(new Error('redis blip')) : inner.ackHops(ids)),
     };
     const drainer = createHopLogDrainer({ store, db: t.db, logger: silent });
@@ -92,8 +89,8 @@ describe.each(backends)('the hop log drainer on $name', (backend) => {
       )
     ).rows.map((r) => ({ part: r.part.replace(/^.*\./, ''), seq: r.seq, id: String(r.id) }));
 
-  const drain = (q: Queryable, hops: HopRecord[]) =>
-    createHopLogDrainer({ store: hopQueue(...hops), db: q, logger: silent }).drainAll();
+  const drain = async (q: Queryable, hops: HopRecord[]) =>
+    createHopLogDrainer({ store: await storeWith(...hops), db: q, logger: silent }).drainAll();
 
   it('puts a batch spanning two months into the child of each hop\'s UTC month, whatever the session time zone', async () => {
     const first = hopRecord({ at: Date.UTC(2026, 10, 30, 23, 59, 59, 999) });
@@ -172,7 +169,7 @@ describe.each(backends)('the hop log drainer on $name', (backend) => {
 
   it('keeps the records in the store when the insert fails', async () => {
     const hop = hopRecord();
-    const store = hopQueue(hop);
+    const store = await storeWith(hop);
     const broken: Queryable = { query: () => Promise.reject(new Error('database down')), exec: () => Promise.resolve() };
     await expect(createHopLogDrainer({ store, db: broken, logger: silent }).drainOnce()).rejects.toThrow('database down');
     expect((await store.readHops(10)).map((x) => x.hop)).toEqual([hop]);
@@ -180,14 +177,14 @@ describe.each(backends)('the hop log drainer on $name', (backend) => {
   });
 
   it('runs on an interval and drains what is left when stopped', async () => {
-    const store = hopQueue();
+    const store = await storeWith();
     const drainer = createHopLogDrainer({ store, db: t.db, logger: silent, batchSize: 2 });
     drainer.start(20);
     const first = hopRecord();
-    store.push(first);
+    await store.push(first);
     await expect.poll(async () => (await rowsOf(first.sessionId)).rows.length, { timeout: 2_000 }).toBe(1);
     const late = Array.from({ length: 5 }, () => hopRecord());
-    store.push(...late);
+    await store.push(...late);
     await drainer.stop();
     expect(await store.readHops(10)).toEqual([]);
     for (const h of late) expect((await rowsOf(h.sessionId)).rows).toHaveLength(1);
