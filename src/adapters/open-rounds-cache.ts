@@ -17,7 +17,7 @@ import type { Sport } from '../core/sports/types.ts';
 
 const DEFAULT_LIST_TTL_MS = 1_000;
 /** rows read per sport: more than any menu pages through, so a page never needs a second query */
-const LIST_ROWS = 100;
+const DEFAULT_LIST_ROWS = 100;
 /** markets of this many matches at most; ~30 matches are open at a time, so this only bounds a misbehaving clock */
 const MAX_MARKETS = 1_000;
 
@@ -39,18 +39,23 @@ interface ListEntry {
   complete: boolean;
 }
 
-export function createOpenRoundsCache(db: Queryable, clock: Clock, opts: { listTtlMs?: number } = {}): OpenRoundsCache {
+export function createOpenRoundsCache(
+  db: Queryable,
+  clock: Clock,
+  opts: { listTtlMs?: number; listRows?: number } = {},
+): OpenRoundsCache {
   const ttl = opts.listTtlMs ?? DEFAULT_LIST_TTL_MS;
+  const listRows = opts.listRows ?? DEFAULT_LIST_ROWS;
   const lists = new Map<Sport, Promise<ListEntry>>();
   /** kickoff is +Infinity while the read is in flight */
   const markets = new Map<number, { read: Promise<EventMarkets | null>; kickoff: number }>();
 
   // concurrent misses share one query: the promise is cached, not its result
   const readList = (sport: Sport, now: Date): Promise<ListEntry> => {
-    const read = upcomingEvents(db, { sport, now, limit: LIST_ROWS }).then((events) => ({
+    const read = upcomingEvents(db, { sport, now, limit: listRows }).then((events) => ({
       readAt: now.getTime(),
       events,
-      complete: events.length < LIST_ROWS,
+      complete: events.length < listRows,
     }));
     lists.set(sport, read);
     read.catch(() => lists.delete(sport));

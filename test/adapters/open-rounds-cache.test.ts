@@ -49,6 +49,19 @@ describe.each(backends)('open rounds cache on $name', (backend) => {
     expect(seen.queries).toBe(2);
   });
 
+  it('asks the database for a page deeper than the rows it read, and serves shallower pages from memory', async () => {
+    const round = await openRound(core, 'tennis', 120_000);
+    expect(round.length).toBeGreaterThan(3);
+    const { q, seen } = counted(core.db);
+    const cache = createOpenRoundsCache(q, clock, { listRows: 3 });
+    const direct = (page: { limit: number; offset: number }) => upcomingEvents(core.db, { sport: 'tennis', now: clock(), ...page });
+    expect(await cache.upcoming('tennis', { limit: 3, offset: 0 })).toEqual(await direct({ limit: 3, offset: 0 }));
+    expect(await cache.upcoming('tennis', { limit: 2, offset: 1 })).toEqual(await direct({ limit: 2, offset: 1 }));
+    expect(seen.queries).toBe(1);
+    expect(await cache.upcoming('tennis', { limit: 5, offset: 2 })).toEqual(await direct({ limit: 5, offset: 2 }));
+    expect(seen.queries).toBe(2);
+  });
+
   it('shows a round created after the list was read once the TTL has passed', async () => {
     const cache = createOpenRoundsCache(core.db, clock, { listTtlMs: 1_000 });
     const before = await cache.upcoming('basketball', { limit: 100, offset: 0 });
