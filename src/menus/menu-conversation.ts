@@ -22,6 +22,7 @@ export interface MenuConversationOptions {
 }
 
 type MenuSnapshot = SnapshotFrom<MenuMachine>;
+type MenuActor = ReturnType<typeof createActor<MenuMachine>>;
 
 const DEFAULT_TERMS_URL = 'www.example.co.ke/terms';
 const DEFAULT_HOP_TIMEOUT_MS = 5000;
@@ -82,15 +83,23 @@ export function createMenuConversation(services: MenuServices, opts: MenuConvers
   const atRest = (s: MenuSnapshot) => s.status !== 'active' || screenOf(s) !== null;
 
   /**
+   * The actor that rests on each persisted snapshot this conversation handed out, while that snapshot object is still
+   * referenced (the session store keeps the record it last committed). A hop that brings that very object back
+   * continues the actor instead of restoring a copy: the same machine at the same state, without rebuilding it. A hop
+   * takes the actor out before it runs, so a failed or repeated hop restores from the snapshot as before.
+   */
+  const resting = new WeakMap<object, MenuActor>();
+
+  /**
    * Resolves once the machine rests on a screen. Most inputs only move between screens and rest at once, with no
    * promise or timer; a hop that waits for a service shares one timer (the hop's whole budget) across its waits.
    */
-  function settler(actor: ReturnType<typeof createActor<MenuMachine>>) {
+  function settler(actor: MenuActor) {
     let wake: (() => void) | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let expired = false;
     // errors surface through the snapshot (status 'error'); without an observer XState would also rethrow them
-    actor.subscribe({ next: () => wake?.(), error: () => wake?.() });
+    const observed = actor.subscribe({ next: () => wake?.(), error: () => wake?.() });
     const changed = () =>
       new Promise<void>((resolve) => {
         wake = resolve;
@@ -110,7 +119,10 @@ export function createMenuConversation(services: MenuServices, opts: MenuConvers
           wake = null;
         }
       },
-      done: () => clearTimeout(timer),
+      done: () => {
+        clearTimeout(timer);
+        observed.unsubscribe();
+      },
     };
   }
 
@@ -142,29 +154,44 @@ export function createMenuConversation(services: MenuServices, opts: MenuConvers
     inputs: readonly string[],
     ctx: HopContext,
   ): Promise<HopOutcome> {
-    let actor: ReturnType<typeof createActor<MenuMachine>> | undefined;
+    let actor: MenuActor | undefined;
     let waits: ReturnType<typeof settler> | undefined;
+    let keep = false;
     try {
       // A persisted snapshot is what this machine wrote after an earlier hop; the input is only read by a new actor.
       if ('snapshot' in from && (typeof from.snapshot !== 'object' || from.snapshot === null)) {
         throw new TypeError('menu conversation: the saved snapshot is not an object');
       }
-      actor =
-        'snapshot' in from
-          ? createActor(machine, { snapshot: from.snapshot as MenuSnapshot, input: inputFor(ctx, null) })
-          : createActor(machine, { input: inputFor(ctx, from.resume) });
-      if ('snapshot' in from && !hasMenuContextShape(actor.getSnapshot().context)) {
-        throw new TypeError("menu conversation: the saved snapshot's context does not have the current shape");
+      const saved = 'snapshot' in from ? (from.snapshot as object) : null;
+      const live = saved === null ? undefined : resting.get(saved);
+      if (saved !== null && live !== undefined) {
+        resting.delete(saved);
+        actor = live;
+        waits = settler(actor);
+      } else {
+        actor =
+          'snapshot' in from
+            ? createActor(machine, { snapshot: from.snapshot as MenuSnapshot, input: inputFor(ctx, null) })
+            : createActor(machine, { input: inputFor(ctx, from.resume) });
+        if ('snapshot' in from && !hasMenuContextShape(actor.getSnapshot().context)) {
+          throw new TypeError("menu conversation: the saved snapshot's context does not have the current shape");
+        }
+        waits = settler(actor);
+        actor.start();
       }
-      waits = settler(actor);
-      actor.start();
       let snapshot = await waits.settle();
       for (const value of inputs) {
         if (snapshot.status !== 'active') break; // an END screen was reached: later inputs have nowhere to go
         actor.send({ type: 'INPUT', value });
         snapshot = await waits.settle();
       }
-      return outcome(snapshot, actor.getPersistedSnapshot());
+      const persisted = actor.getPersistedSnapshot();
+      const result = outcome(snapshot, persisted);
+      if (snapshot.status === 'active') {
+        resting.set(persisted, actor);
+        keep = true;
+      }
+      return result;
     } catch (err) {
       opts.onError?.(err);
       let context: MenuContext | undefined;
@@ -176,7 +203,7 @@ export function createMenuConversation(services: MenuServices, opts: MenuConvers
       return busy(context, ctx);
     } finally {
       waits?.done();
-      actor?.stop();
+      if (!keep) actor?.stop();
     }
   }
 

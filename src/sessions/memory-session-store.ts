@@ -2,8 +2,10 @@
  * In-process {@link SessionStore} for tests, local development and single-instance runs.
  *
  * Behaves like the Redis implementation (same contract test suite):
- * - values are stored as JSON strings, so callers always get fresh copies and the same
- *   serialisation rules apply (e.g. `undefined` fields disappear, a BigInt throws);
+ * - values are stored as JSON strings, so the same serialisation rules apply (e.g. `undefined` fields disappear, a
+ *   BigInt throws); records carry a version (the token of the commit that wrote them) and, like the Redis store, this
+ *   store hands back the frozen record it last committed or read while the stored version is still that one
+ *   (recent-records.ts), and a parsed copy otherwise;
  * - TTLs are measured on the injectable clock (`opts.now`), and expired entries behave
  *   as absent, so expiry is testable without sleeping;
  * - the per-session lock is an in-process FIFO mutex with the same `ttlMs` / `waitMs`
@@ -17,6 +19,7 @@
  * - hop records go to an in-process array drained through `readHops` / `ackHops`.
  */
 import { randomUUID } from 'node:crypto';
+import { RecentRecords } from './recent-records.ts';
 import {
   lockOptions,
   openSession,
@@ -30,6 +33,10 @@ import {
 interface Expiring {
   json: string;
   expiresAt: number;
+}
+
+interface StoredRecord extends Expiring {
+  version: string;
 }
 
 interface HeldLock {
@@ -53,12 +60,15 @@ export interface MemorySessionStoreOptions {
   now?: () => number;
   /** when set, the oldest hop records are dropped beyond this many (default: unbounded) */
   maxHops?: number;
+  /** how many recently committed records are handed back without parsing (default 10,000; 0 = none) */
+  recentRecords?: number;
 }
 
 export class MemorySessionStore implements SessionStore {
   private readonly now: () => number;
   private readonly maxHops: number;
-  private readonly sessions = new Map<string, Expiring>();
+  private readonly sessions = new Map<string, StoredRecord>();
+  private readonly recent: RecentRecords;
   private readonly resumes = new Map<string, Expiring>();
   private readonly locks = new Map<string, HeldLock>();
   /** per-session FIFO of callers waiting for the lock (present only while non-empty) */
@@ -73,6 +83,7 @@ export class MemorySessionStore implements SessionStore {
   constructor(opts?: MemorySessionStoreOptions) {
     this.now = opts?.now ?? Date.now;
     this.maxHops = opts?.maxHops ?? Number.POSITIVE_INFINITY;
+    this.recent = new RecentRecords(opts?.recentRecords);
   }
 
   async open(sessionId: string, phone: string, opts?: { ttlMs?: number; waitMs?: number }): Promise<OpenSession | null> {
@@ -144,14 +155,22 @@ export class MemorySessionStore implements SessionStore {
     if (this.closed) throw new Error('MemorySessionStore is closed');
   }
 
-  private readLive(map: Map<string, Expiring>, key: string): string | null {
+  private readLive<E extends Expiring>(map: Map<string, E>, key: string): E | null {
     const entry = map.get(key);
     if (entry === undefined) return null;
     if (entry.expiresAt <= this.now()) {
       map.delete(key);
       return null;
     }
-    return entry.json;
+    return entry;
+  }
+
+  private readRecord(sessionId: string): SessionRecord | null {
+    const stored = this.readLive(this.sessions, sessionId);
+    if (stored === null) return null;
+    const held = this.recent.get(sessionId);
+    if (held !== undefined && held.version === stored.version) return this.recent.keep(sessionId, held.version, held.record);
+    return this.recent.keep(sessionId, stored.version, JSON.parse(stored.json) as SessionRecord);
   }
 
   private tryAcquire(sessionId: string, ttlMs: number): string | null {
@@ -165,20 +184,13 @@ export class MemorySessionStore implements SessionStore {
 
   /** Reads the record and, for a new session, takes the phone's offer: called in the same step that granted the lock. */
   private opened(sessionId: string, phone: string, token: string): OpenSession {
-    const recordJson = this.readLive(this.sessions, sessionId);
-    let taken: Expiring | null = null;
-    if (recordJson === null && this.readLive(this.resumes, phone) !== null) {
-      taken = this.resumes.get(phone)!;
-      this.resumes.delete(phone);
-    }
-    return openSession(
-      recordJson === null ? null : (JSON.parse(recordJson) as SessionRecord),
-      taken === null ? null : (JSON.parse(taken.json) as unknown),
-      {
-        commit: async (change) => this.commit(sessionId, phone, token, change),
-        release: async () => this.release(sessionId, phone, token, taken),
-      },
-    );
+    const record = this.readRecord(sessionId);
+    const taken = record === null ? this.readLive(this.resumes, phone) : null;
+    if (taken !== null) this.resumes.delete(phone);
+    return openSession(record, taken === null ? null : (JSON.parse(taken.json) as unknown), {
+      commit: async (change, next) => this.commit(sessionId, phone, token, change, next),
+      release: async () => this.release(sessionId, phone, token, taken),
+    });
   }
 
   private holds(sessionId: string, token: string): boolean {
@@ -186,11 +198,15 @@ export class MemorySessionStore implements SessionStore {
     return held !== undefined && held.token === token && held.expiresAt > this.now();
   }
 
-  private commit(sessionId: string, phone: string, token: string, change: EncodedCommit): boolean {
+  private commit(sessionId: string, phone: string, token: string, change: EncodedCommit, record: SessionRecord): boolean {
     this.assertOpen();
-    if (!this.holds(sessionId, token)) return false;
+    if (!this.holds(sessionId, token)) {
+      this.recent.forget(sessionId);
+      return false;
+    }
     const now = this.now();
-    this.sessions.set(sessionId, { json: change.recordJson, expiresAt: now + change.recordTtlMs });
+    this.sessions.set(sessionId, { json: change.recordJson, version: token, expiresAt: now + change.recordTtlMs });
+    this.recent.keep(sessionId, token, record);
     this.hopCounter += 1;
     this.hops.push({ id: `${this.hopCounter}-0`, json: change.hopJson });
     if (this.hops.length > this.maxHops) this.hops.splice(0, this.hops.length - this.maxHops);

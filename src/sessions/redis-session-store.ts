@@ -2,7 +2,8 @@
  * Redis-backed {@link SessionStore}, shared by all app instances.
  *
  * Keys (all under `prefix`, default `ussd:`):
- * - `${prefix}s:${sessionId}`    session record, JSON string, idle TTL (PX) refreshed on every commit
+ * - `${prefix}s:${sessionId}`    session record: its version (the token of the commit that wrote it), a newline, then
+ *                                the record as JSON; idle TTL (PX) refreshed on every commit
  * - `${prefix}lock:${sessionId}` per-session lock: random token, `SET NX PX ttl`
  * - `${prefix}hops`              stream of hop records, one entry per hop, field `hop` = JSON
  * - `${prefix}resume:${phone}`   resume offer, JSON string with its own TTL
@@ -34,6 +35,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { RecentRecords } from './recent-records.ts';
 import {
   lockOptions,
   openSession,
@@ -45,13 +47,17 @@ import {
 } from './session-store.ts';
 
 /**
- * KEYS lock, record, resume; ARGV token, lock ttl ms. Null when the lock is busy; otherwise {record}, or for a new
+ * KEYS lock, record, resume; ARGV token, lock ttl ms, the record version this instance holds ('' for none). Null when
+ * the lock is busy; otherwise {1} when the record is still at the version held, {record} when it is not, or for a new
  * session {false, offer, offer's PTTL} when the phone had an offer, or {} when it had none.
  */
 const OPEN_SCRIPT = `
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
 local record = redis.call('GET', KEYS[2])
-if record then return {record} end
+if record then
+  if ARGV[3] ~= '' and string.sub(record, 1, #ARGV[3] + 1) == ARGV[3] .. '\\n' then return {1} end
+  return {record}
+end
 local ttl = redis.call('PTTL', KEYS[3])
 local offer = redis.call('GETDEL', KEYS[3])
 if offer then return {false, offer, ttl} end
@@ -99,7 +105,14 @@ return 1
 
 /** the scripts as ioredis commands (defineCommand), named so they cannot clash with anything else on a shared client */
 interface SessionScripts {
-  ussdSessionOpen(lockKey: string, recordKey: string, resumeKey: string, token: string, ttlMs: number): Promise<(string | number | null)[] | null>;
+  ussdSessionOpen(
+    lockKey: string,
+    recordKey: string,
+    resumeKey: string,
+    token: string,
+    ttlMs: number,
+    heldVersion: string,
+  ): Promise<(string | number | null)[] | null>;
   ussdSessionCommit(...keysAndArgs: (string | number)[]): Promise<number>;
   ussdSessionRelease(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
 }
@@ -124,6 +137,8 @@ export interface RedisSessionStoreOptions {
    * Default: unbounded.
    */
   maxHops?: number;
+  /** how many recently committed records this instance keeps to skip re-reading them (default 10,000; 0 = none) */
+  recentRecords?: number;
 }
 
 export class RedisSessionStore implements SessionStore {
@@ -131,6 +146,7 @@ export class RedisSessionStore implements SessionStore {
   private readonly hopsKey: string;
   private readonly maxHops: number | undefined;
   private readonly scripts: SessionScripts;
+  private readonly recent: RecentRecords;
   private closed = false;
   private corked = false;
 
@@ -144,6 +160,7 @@ export class RedisSessionStore implements SessionStore {
       throw new RangeError(`maxHops must be a positive integer, got ${String(opts.maxHops)}`);
     }
     this.maxHops = opts?.maxHops;
+    this.recent = new RecentRecords(opts?.recentRecords);
     // defining them again on a client another store already uses is harmless: same names, same scripts
     redis.defineCommand('ussdSessionOpen', { lua: OPEN_SCRIPT, numberOfKeys: 3 });
     redis.defineCommand('ussdSessionCommit', { lua: COMMIT_SCRIPT, numberOfKeys: 4 });
@@ -159,14 +176,23 @@ export class RedisSessionStore implements SessionStore {
     const deadline = Date.now() + waitMs;
     let backoff = BACKOFF_START_MS;
     for (;;) {
+      // held before the call: other sessions' hops may push it out of `recent` while this one waits for Redis
+      const held = this.recent.get(sessionId);
       this.corkTurn();
-      const opened = await this.scripts.ussdSessionOpen(keys.lock, keys.record, keys.resume, token, ttlMs);
+      const opened = await this.scripts.ussdSessionOpen(keys.lock, keys.record, keys.resume, token, ttlMs, held?.version ?? '');
       if (opened !== null) {
-        const [recordJson, offerJson, offerTtlMs] = opened;
-        const record = typeof recordJson === 'string' ? (JSON.parse(recordJson) as SessionRecord) : null;
+        const [stored, offerJson, offerTtlMs] = opened;
+        let record: SessionRecord | null = null;
+        if (stored === 1) {
+          if (held === undefined) throw new Error('session store: Redis confirmed a record version this instance does not hold');
+          record = this.recent.keep(sessionId, held.version, held.record);
+        } else if (typeof stored === 'string') {
+          const read = decodeStoredRecord(stored);
+          record = read.version === '' ? read.record : this.recent.keep(sessionId, read.version, read.record);
+        }
         const taken = typeof offerJson === 'string' ? { json: offerJson, ttlMs: Number(offerTtlMs) } : null;
         return openSession(record, taken === null ? null : (JSON.parse(taken.json) as unknown), {
-          commit: (change) => this.commit(keys, token, change),
+          commit: (change, next) => this.commit(sessionId, keys, token, change, next),
           release: () => this.release(keys, token, taken),
         });
       }
@@ -268,10 +294,12 @@ export class RedisSessionStore implements SessionStore {
     return `${this.prefix}resume:${phone}`;
   }
 
-  private async commit(keys: HopKeys, token: string, change: EncodedCommit): Promise<boolean> {
+  private async commit(sessionId: string, keys: HopKeys, token: string, change: EncodedCommit, record: SessionRecord): Promise<boolean> {
     this.assertOpen();
     const resumeOp = change.resume === null ? '' : change.resume === 'delete' ? 'delete' : 'set';
     const offer = typeof change.resume === 'object' && change.resume !== null ? change.resume : { json: '', ttlMs: 0 };
+    // until Redis answers, what it holds for the session is unknown to us
+    this.recent.forget(sessionId);
     this.corkTurn();
     const applied = await this.scripts.ussdSessionCommit(
       keys.lock,
@@ -279,7 +307,7 @@ export class RedisSessionStore implements SessionStore {
       this.hopsKey,
       keys.resume,
       token,
-      change.recordJson,
+      `${token}\n${change.recordJson}`,
       change.recordTtlMs,
       change.hopJson,
       this.maxHops ?? '',
@@ -287,7 +315,9 @@ export class RedisSessionStore implements SessionStore {
       offer.json,
       offer.ttlMs,
     );
-    return applied === 1;
+    if (applied !== 1) return false;
+    this.recent.keep(sessionId, token, record);
+    return true;
   }
 
   private async release(keys: HopKeys, token: string, taken: { json: string; ttlMs: number } | null): Promise<void> {
@@ -295,6 +325,15 @@ export class RedisSessionStore implements SessionStore {
     if (taken === null) await this.scripts.ussdSessionRelease(1, keys.lock, token);
     else await this.scripts.ussdSessionRelease(2, keys.lock, keys.resume, token, taken.json, taken.ttlMs);
   }
+}
+
+/** "<version>\n<json>"; a record written before versions (plain JSON) has version '' and is never held */
+function decodeStoredRecord(stored: string): { version: string; record: SessionRecord } {
+  const newline = stored.startsWith('{') ? -1 : stored.indexOf('\n');
+  return {
+    version: newline === -1 ? '' : stored.slice(0, newline),
+    record: JSON.parse(newline === -1 ? stored : stored.slice(newline + 1)) as SessionRecord,
+  };
 }
 
 function parseHopFields(fields: string[]): HopRecord | null {

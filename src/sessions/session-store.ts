@@ -61,7 +61,10 @@ export type CommitResult = 'committed' | 'lock-lost';
 
 /** A session whose lock this hop holds. */
 export interface OpenSession {
-  /** the session's record when the lock was taken; null for a new (or expired) session */
+  /**
+   * the session's record when the lock was taken; null for a new (or expired) session. Read-only: while the store
+   * still holds the version this instance committed or read last, it is that same (frozen) object (recent-records.ts).
+   */
   readonly record: SessionRecord | null;
   /**
    * the phone's resume offer, taken (deleted) by `open` because the session had no record; null when there was none
@@ -153,7 +156,7 @@ export function encodeCommit(record: SessionRecord, hop: HopRecord, ttlSeconds: 
 export function openSession(
   record: SessionRecord | null,
   resume: unknown,
-  ops: { commit(change: EncodedCommit): Promise<boolean>; release(): Promise<void> },
+  ops: { commit(change: EncodedCommit, record: SessionRecord): Promise<boolean>; release(): Promise<void> },
 ): OpenSession {
   // once a commit resolved (either way) or a release went through, the lock is not ours to use any more
   let done = false;
@@ -166,7 +169,7 @@ export function openSession(
       const encoded = encodeCommit(next, hop, ttlSeconds, change);
       committing = true;
       try {
-        const applied = await ops.commit(encoded);
+        const applied = await ops.commit(encoded, next);
         done = true;
         return applied ? 'committed' : 'lock-lost';
       } finally {

@@ -191,14 +191,16 @@ export function fakeServices(world: FakeWorld = defaultWorld()): MenuServices & 
     limits: LIMITS,
     async findPlayer(msisdn) {
       track('findPlayer', [msisdn]);
-      return world.players.get(msisdn) ?? null;
+      // a copy, as a database row would be: the world's player changes under later calls, the context's must not
+      const found = world.players.get(msisdn);
+      return found === undefined ? null : { ...found };
     },
     async register(msisdn: string, language: Lang) {
       track('register', [msisdn, language]);
       const p = player({ id: world.nextPlayerId++, msisdn, language });
       world.players.set(msisdn, p);
       world.balances.set(p.id, 0);
-      return p;
+      return { ...p };
     },
     async balance(playerId) {
       track('balance', [playerId]);

@@ -133,15 +133,33 @@ export function runSessionStoreContract(name: string, makeStore: () => Promise<S
         expect(await peek(id)).toEqual(r);
       });
 
-      it('returns a copy, not the committed object', async () => {
+      it('hands back the record it committed as that same object, frozen, while nothing else wrote the session', async () => {
         const id = sid();
         const r = record();
         await put(id, r);
-        (r.snapshot as { status: string }).status = 'mutated';
         const loaded = await peek(id);
-        expect((loaded?.snapshot as { status: string }).status).toBe('active');
-        (loaded!.snapshot as { status: string }).status = 'mutated again';
+        expect(loaded).toBe(r);
+        expect(loaded).toEqual(record());
+        expect(() => {
+          (loaded!.snapshot as { status: string }).status = 'mutated';
+        }).toThrow(TypeError);
         expect(((await peek(id))?.snapshot as { status: string }).status).toBe('active');
+      });
+
+      it('reads the record again once another instance committed the session', async () => {
+        const other = h.second ?? store;
+        const id = sid();
+        const phone = newPhone();
+        await put(id, record({ seq: 1, lastText: '', phone }));
+        const s = await other.open(id, phone);
+        expect(s!.record).toMatchObject({ seq: 1, lastText: '' });
+        expect(await s!.commit(record({ seq: 2, lastText: '1', phone }), hop({ sessionId: id, seq: 2, phone }), 180)).toBe('committed');
+        expect(await peek(id)).toMatchObject({ seq: 2, lastText: '1' });
+        // and back: the first instance commits on top, the other must not keep its own older record
+        await put(id, record({ seq: 3, lastText: '1*2', phone }));
+        const again = await other.open(id, NOBODY);
+        await again!.release();
+        expect(again!.record).toMatchObject({ seq: 3, lastText: '1*2' });
       });
 
       it('a later commit overwrites the record', async () => {
@@ -406,6 +424,7 @@ export function runSessionStoreContract(name: string, makeStore: () => Promise<S
         });
         expect(lost).toBe('lock-lost');
         await a!.release(); // nothing to do: must not release b's lock
+        expect(b!.record).toMatchObject({ seq: 1, lastText: '' });
         expect(await store.open(id, phone, { waitMs: 0 })).toBeNull();
         expect(await b!.commit(record({ seq: 2, lastText: 'b', phone }), hop({ sessionId: id, seq: 2, text: 'b' }), 180)).toBe(
           'committed',
@@ -424,6 +443,7 @@ export function runSessionStoreContract(name: string, makeStore: () => Promise<S
         const a = await store.open(id, NOBODY, { ttlMs: 100 });
         await elapse(200);
         expect(await a!.commit(record({ seq: 2 }), hop({ sessionId: id, seq: 2 }), 180)).toBe('lock-lost');
+        expect(await peek(id)).toMatchObject({ seq: 1 });
         expect(await peek(id)).toMatchObject({ seq: 1 });
         expect(await hopsOf(id)).toHaveLength(1);
       });

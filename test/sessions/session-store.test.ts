@@ -231,7 +231,9 @@ describe.runIf(REDIS_URL !== undefined && REDIS_URL !== '')('redis', () => {
         [`${prefix}hops`, `${prefix}lock:ATUid_k`, `${prefix}resume:+254711000111`, `${prefix}s:ATUid_k`].sort(),
       );
       expect(await admin.type(`${prefix}hops`)).toBe('stream');
-      expect(JSON.parse((await admin.get(`${prefix}s:ATUid_k`))!)).toEqual(r);
+      const [version, json] = (await admin.get(`${prefix}s:ATUid_k`))!.split('\n');
+      expect(version).toMatch(/^[0-9a-f-]{36}$/);
+      expect(JSON.parse(json!)).toEqual(r);
       expect(JSON.parse((await admin.get(`${prefix}resume:+254711000111`))!)).toEqual({ v: 1 });
       const entries = await admin.xrange(`${prefix}hops`, '-', '+');
       expect(entries).toHaveLength(1);
@@ -294,6 +296,56 @@ describe.runIf(REDIS_URL !== undefined && REDIS_URL !== '')('redis', () => {
       ]);
       const recordSet = ops.find((o) => o.source === 'lua' && o.args[0]!.toLowerCase() === 'set' && o.args[1] === `${prefix}s:ATUid_m`)!;
       expect(recordSet.args.slice(3).map((a) => a.toLowerCase())).toEqual(['px', '180000']);
+    });
+
+    it('reads a record stored before records had versions (plain JSON), and moves it on to a versioned one', async () => {
+      const { store, prefix } = makeStore();
+      const phone = '+254700000000';
+      const old = record({ seq: 4, lastText: '1*1', phone });
+      await admin.set(`${prefix}s:ATUid_v`, JSON.stringify(old), 'PX', 60_000);
+      const s = await store.open('ATUid_v', phone);
+      expect(s!.record).toEqual(old);
+      expect(Object.isFrozen(s!.record)).toBe(false);
+      expect(await s!.commit(record({ seq: 5, phone }), hop({ sessionId: 'ATUid_v', seq: 5, phone }), 180)).toBe('committed');
+      expect((await admin.get(`${prefix}s:ATUid_v`))!.split('\n')[1]).toBe(JSON.stringify(record({ seq: 5, phone })));
+    });
+
+    it('sends the record only when it changed since this instance held it', async () => {
+      const { store, client, prefix } = makeStore();
+      const phone = '+254700000000';
+      const r = record({ seq: 1, phone });
+      expect(await commitOn(store, 'ATUid_h', 1)).toBe('committed');
+      const replies: unknown[] = [];
+      const sendCommand = client.sendCommand.bind(client);
+      client.sendCommand = (command) => {
+        if (command.name === 'evalsha' || command.name === 'eval') void command.promise.then((reply) => replies.push(reply), () => {});
+        return sendCommand(command);
+      };
+      const held = await store.open('ATUid_h', phone);
+      await held!.release();
+      expect(held!.record).toEqual(r);
+      expect(replies[0]).toEqual([1]);
+      await admin.set(`${prefix}s:ATUid_h`, `another-version\n${JSON.stringify(record({ seq: 7, phone }))}`, 'PX', 60_000);
+      const changed = await store.open('ATUid_h', phone);
+      await changed!.release();
+      expect(changed!.record).toMatchObject({ seq: 7 });
+      expect(replies[2]).toEqual([`another-version\n${JSON.stringify(record({ seq: 7, phone }))}`]);
+    });
+
+    it('with recentRecords 0 reads and parses the record on every open', async () => {
+      const prefix = uniquePrefix();
+      prefixes.push(prefix);
+      const client = newClient(url);
+      clients.push(client);
+      const store = new RedisSessionStore(client, { prefix, recentRecords: 0 });
+      const r = record({ seq: 1, phone: '+254700000000' });
+      const s = await store.open('ATUid_z', '+254700000000');
+      await s!.commit(r, hop({ sessionId: 'ATUid_z', phone: '+254700000000' }), 180);
+      const again = await store.open('ATUid_z', '+254700000000');
+      await again!.release();
+      expect(again!.record).toEqual(r);
+      expect(again!.record).not.toBe(r);
+      expect(Object.isFrozen(again!.record)).toBe(false);
     });
 
     it('keeps working after Redis forgets its scripts (restart, failover, SCRIPT FLUSH)', async () => {
