@@ -34,6 +34,19 @@ export function statePath(value: StateValue): string {
   return child === undefined ? key : `${key}.${statePath(child)}`;
 }
 
+/**
+ * The snapshot as XState's `getPersistedSnapshot` would write it, for a machine at rest. XState's version copies the
+ * whole context looking for actor references to replace and persists every child; our context never holds an actor,
+ * and a machine resting on a screen has no children (its services have finished), so the persisted form is the
+ * snapshot's own fields. Anything else (children, history) goes through XState.
+ */
+export function persistedAtRest(snapshot: MenuSnapshot, actor: { getPersistedSnapshot(): object }): object {
+  for (const _ in snapshot.children) return actor.getPersistedSnapshot();
+  for (const _ in snapshot.historyValue) return actor.getPersistedSnapshot();
+  const { status, output, error, value, context } = snapshot;
+  return { status, output, error, value, historyValue: {}, context, children: {} };
+}
+
 /** the screen the machine rests on, or null while it is between screens (work in flight) */
 export function screenOf(snapshot: MenuSnapshot): ScreenId | null {
   for (const meta of Object.values(snapshot.getMeta())) {
@@ -185,7 +198,7 @@ export function createMenuConversation(services: MenuServices, opts: MenuConvers
         actor.send({ type: 'INPUT', value });
         snapshot = await waits.settle();
       }
-      const persisted = actor.getPersistedSnapshot();
+      const persisted = persistedAtRest(snapshot, actor);
       const result = outcome(snapshot, persisted);
       if (snapshot.status === 'active') {
         resting.set(persisted, actor);

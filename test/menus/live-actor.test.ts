@@ -5,14 +5,23 @@
  * snapshot went through JSON between hops (restored) or not (continued), and a hop that failed or is repeated never
  * continues an actor that moved on.
  */
+import { createActor, type SnapshotFrom } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import type { HopContext, HopOutcome } from '../../src/menus/conversation.ts';
-import { createMenuConversation } from '../../src/menus/menu-conversation.ts';
+import { createMenuConversation, persistedAtRest } from '../../src/menus/menu-conversation.ts';
+import { menuMachine } from '../../src/menus/menu-machine.ts';
 import type { MenuServices } from '../../src/menus/services.ts';
 import { deepFreeze } from '../../src/sessions/recent-records.ts';
-import { defaultWorld, fakeServices, NOW } from './fake-menu-services.ts';
+import { defaultWorld, fakeServices, LIMITS, NOW } from './fake-menu-services.ts';
 
 const CTX: HopContext = { sessionId: 'ATUid_live', phone: '254700000001', network: '63902' };
+/** only read by a new actor; these tests restore */
+const INPUT = {
+  sessionId: CTX.sessionId,
+  phone: CTX.phone,
+  resume: null,
+  settings: { maxChars: 160, limits: LIMITS, termsUrl: 'www.example.co.ke/terms', supportPhone: '' },
+};
 
 const withBets = () => {
   const world = defaultWorld();
@@ -53,8 +62,25 @@ describe('a hop that brings back the snapshot object of the hop before', () => {
       const continued = await walk(fakeServices(withBets()), inputs, 'object');
       expect(continued.length).toBe(inputs.length + 1);
       expect(JSON.parse(JSON.stringify(continued))).toEqual(restored);
+      // the persisted form is XState's own: restoring it and persisting again with XState gives it back
+      for (const outcome of continued) {
+        const actor = createActor(menuMachine, { snapshot: outcome.snapshot as SnapshotFrom<typeof menuMachine>, input: INPUT });
+        expect(actor.getPersistedSnapshot()).toEqual(outcome.snapshot);
+      }
     });
   }
+
+  it('persists a snapshot with children or history through XState', () => {
+    const xstate = { getPersistedSnapshot: () => ({ persistedBy: 'xstate' }) };
+    const base = { status: 'active', output: undefined, error: undefined, value: 'home', context: {} };
+    const withChild = { ...base, children: { loadBalance: {} }, historyValue: {} };
+    const withHistory = { ...base, children: {}, historyValue: { 'menu.hist': [] } };
+    const plain = { ...base, children: {}, historyValue: {} };
+    type Snap = Parameters<typeof persistedAtRest>[0];
+    expect(persistedAtRest(withChild as unknown as Snap, xstate)).toEqual({ persistedBy: 'xstate' });
+    expect(persistedAtRest(withHistory as unknown as Snap, xstate)).toEqual({ persistedBy: 'xstate' });
+    expect(persistedAtRest(plain as unknown as Snap, xstate)).toEqual(plain);
+  });
 
   it('is answered the same again when it is repeated (a retry after its commit failed)', async () => {
     const services = fakeServices();
