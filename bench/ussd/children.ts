@@ -25,13 +25,14 @@ export interface ServerChild {
 }
 
 /**
- * Starts `file` (TypeScript, through tsx) as a child with `env` added to this process's environment and waits for it
- * to send { type: 'ready', port }. Its output is kept (last 60 lines), not printed.
+ * Starts `file` (TypeScript, through scripts/typescript.mjs) as a child with `env` added to this process's environment
+ * and waits for it to send { type: 'ready', port }. Its output is kept (last 60 lines), not printed.
  */
 export async function startChild(name: string, file: string, env: Record<string, string>, readyTimeoutMs = 60_000): Promise<ServerChild> {
   const proc = fork(file, [], {
     env: { ...process.env, ...env },
-    execArgv: ['--import', 'tsx'],
+    // how `npm start` runs the gateway (the floor child runs the same way, so neither pays tsx's name-keeping wrappers)
+    execArgv: ['--enable-source-maps', '--import', new URL('../../scripts/typescript.mjs', import.meta.url).href],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   live.add(proc);
