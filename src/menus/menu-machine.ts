@@ -212,8 +212,9 @@ export const menuMachine = setup({
       if (match === null || o === undefined) return {};
       const added = addLeg(slip, legFor(match, o), context.settings.limits.maxLegs);
       if (added.kind === 'full') return {};
+      // the slip holds all a leg needs; every way on from it reloads the lists, so they need not ride in the snapshot
       return {
-        betting: { ...context.betting, slip: added.slip },
+        betting: { ...context.betting, slip: added.slip, events: [], event: null, outcomes: [], market: null },
         notice: added.kind === 'replaced' ? { key: 'pickReplaced' as const } : null,
       };
     }),

@@ -7,6 +7,22 @@ import { defaultWorld } from './fake-menu-services.ts';
 const TO_MATCH_RESULT = ['1', '1', '1', '1'];
 
 describe('a single bet', () => {
+  it('leaves the match list and markets out of the saved session once the pick is on the slip (saved on every hop)', async () => {
+    const { dial } = setup();
+    await dial.start();
+    await dial.send(...TO_MATCH_RESULT);
+    const size = () => JSON.stringify(dial.last!.snapshot).length;
+    const onOutcomes = size();
+    expect(JSON.stringify(dial.last!.snapshot)).toContain('Kisumu Stars');
+    await dial.send('1');
+    expect(dial.state).toBe('bet.slip');
+    expect(JSON.stringify(dial.last!.snapshot)).not.toContain('Kisumu Stars');
+    expect(size()).toBeLessThan(onOutcomes - 500);
+    // and back to the lists, which load again
+    expect((await dial.send('1')).screen).toMatch(/^Choose a sport/);
+    expect((await dial.send('1')).screen).toMatch(/Kisumu Stars v Nakuru City/);
+  });
+
   it('walks from the sport list to a placed bet with the reference on the END screen', async () => {
     const { dial, world } = setup();
     await dial.start();
