@@ -61,7 +61,7 @@ export const REDIS_OPTIONS = {
   retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
 } as const;
 
-async function openRedisStore(url: string, logger: Logger): Promise<RedisSessionStore> {
+async function openRedisStore(url: string, logger: Logger, recentRecords: number): Promise<RedisSessionStore> {
   const redis = new Redis(url, REDIS_OPTIONS);
   let down = false;
   // ioredis reports every failed reconnect: log the outage once and its end once
@@ -82,7 +82,7 @@ async function openRedisStore(url: string, logger: Logger): Promise<RedisSession
       resolve();
     });
   });
-  return new RedisSessionStore(redis, { prefix: 'ussd:' });
+  return new RedisSessionStore(redis, { prefix: 'ussd:', recentRecords });
 }
 
 /** the composition root: reads config, builds stores and services, wires them, listens */
@@ -93,7 +93,9 @@ export async function startGateway(config: Config, parts: GatewayParts = {}): Pr
   const core = await createCore(db, coreSettings(config), clock);
   const store =
     parts.store ??
-    (config.REDIS_URL ? await openRedisStore(config.REDIS_URL, logger) : new MemorySessionStore({ now: () => clock().getTime() }));
+    (config.REDIS_URL
+      ? await openRedisStore(config.REDIS_URL, logger, config.SESSION_CACHE_SIZE)
+      : new MemorySessionStore({ now: () => clock().getTime(), recentRecords: config.SESSION_CACHE_SIZE }));
 
   let scheduler: RunningScheduler | undefined;
   if (config.SCHEDULER === 'on') {

@@ -4,7 +4,7 @@ import { coreSettings, loadConfig } from '../src/config.ts';
 describe('configuration', () => {
   it('runs on embedded defaults with nothing set', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ PORT: 3000, DATA_DIR: './data', EVENT_INTERVAL_SECONDS: 120, ROUNDS_AHEAD: 3 });
+    expect(config).toMatchObject({ PORT: 3000, DATA_DIR: './data', EVENT_INTERVAL_SECONDS: 120, ROUNDS_AHEAD: 3, SESSION_CACHE_SIZE: 10_000 });
     expect(config.DATABASE_URL).toBeUndefined();
     expect(coreSettings(config)).toMatchObject({
       minStake: 20_00,
@@ -25,6 +25,7 @@ describe('configuration', () => {
     ['EXCISE_BASE', 'winnings'],
     ['DATABASE_URL', 'not a url'],
     ['WHT_RATE', '1.5'],
+    ['SESSION_CACHE_SIZE', '-1'],
   ])('stops start-up naming %s when it is wrong', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid configuration:\\n  ${name}: `));
   });
