@@ -3,7 +3,7 @@ import { formatKes } from '../core/money.ts';
 import { gsm7Length } from './gsm7.ts';
 import type { MenuContext, Notice } from './menu-context.ts';
 import { messagesFor, type Messages } from './messages/catalogue.ts';
-import { fitScreen, paginateLines, wrapText } from './screen-fit.ts';
+import { firstPage, fitScreen, wrapText } from './screen-fit.ts';
 import { screenSpec, type ScreenId } from './screens.ts';
 
 /**
@@ -73,9 +73,7 @@ export function layoutScreen(screen: ScreenId, ctx: MenuContext): ScreenLayout {
   lines = lines.flatMap((line) => (line === '' ? [] : gsm7Length(line) > room ? wrapText(line, room) : [line]));
 
   const start = Math.min(ctx.page.start, Math.max(lines.length - 1, 0));
-  const pages = paginateLines(head, lines.slice(start), { more: m.more, back: footer }, maxChars);
-  const page = pages[0]!;
-  const more = pages.length > 1;
+  const { lines: page, more } = firstPage(head, lines.slice(start), { more: m.more, back: footer }, maxChars);
   const fixed = (head === '' ? 0 : 1) + (more ? 1 : 0) + (footer === '' ? 0 : 1);
   return { reply: { kind: 'CON', screen: page.join('\n') }, shown: page.length - fixed, more };
 }

@@ -67,11 +67,38 @@ export interface PageFooter {
  * Throws a RangeError when the header and footers leave no usable room (a configuration error).
  */
 export function paginateLines(header: string, lines: string[], footer: PageFooter, maxChars: number): string[][] {
+  return [...pagesOf(header, lines, footer, maxChars)].map((p) => p.lines);
+}
+
+/**
+ * The first page of `paginateLines`, and whether more follow, without laying out the pages after it: a screen shows
+ * one page per hop.
+ */
+export function firstPage(header: string, lines: string[], footer: PageFooter, maxChars: number): { lines: string[]; more: boolean } {
+  const first = pagesOf(header, lines, footer, maxChars).next();
+  if (first.done === true) throw new Error('paginateLines: no page');
+  return { lines: first.value.lines, more: !first.value.last };
+}
+
+function* pagesOf(
+  header: string,
+  lines: string[],
+  footer: PageFooter,
+  maxChars: number,
+): Generator<{ lines: string[]; last: boolean }, void, undefined> {
   assertLimit('paginateLines', maxChars, 1);
   const head = toGsm7(header);
   const more = toGsm7(footer.more);
   const back = toGsm7(footer.back);
   const items = lines.map((line) => toGsm7(line));
+  const lengths = items.map(gsm7Length);
+
+  // A page is its non-empty parts joined by '\n': their septets plus one newline fewer than there are parts.
+  const fixedParts = (withMore: boolean) => (head === '' ? 0 : 1) + (withMore && more !== '' ? 1 : 0) + (back === '' ? 0 : 1);
+  const fixedSeptets = (withMore: boolean) =>
+    (head === '' ? 0 : gsm7Length(head)) + (withMore && more !== '' ? gsm7Length(more) : 0) + (back === '' ? 0 : gsm7Length(back));
+  const pageSeptets = (lineSeptets: number, lineCount: number, withMore: boolean) =>
+    fixedSeptets(withMore) + lineSeptets + Math.max(0, fixedParts(withMore) + lineCount - 1);
 
   const compose = (pageLines: string[], withMore: boolean): string[] => {
     const page: string[] = [];
@@ -81,12 +108,10 @@ export function paginateLines(header: string, lines: string[], footer: PageFoote
     if (back !== '') page.push(back);
     return page;
   };
-  const fits = (page: string[]): boolean => gsm7Length(page.join('\n')) <= maxChars;
   /** Cuts a line that cannot fit alone on a page so that it does. */
   const cut = (line: string, withMore: boolean): string => {
-    const fixed = compose([], withMore);
     // the line needs its own newline to join the fixed lines (none when the page has nothing else)
-    const room = maxChars - gsm7Length(fixed.join('\n')) - (fixed.length > 0 ? 1 : 0);
+    const room = maxChars - pageSeptets(0, 0, withMore) - (fixedParts(withMore) > 0 ? 1 : 0);
     if (room < ELLIPSIS.length) {
       throw new RangeError(`paginateLines: header and footer leave ${room} characters for options (max ${maxChars})`);
     }
@@ -94,46 +119,47 @@ export function paginateLines(header: string, lines: string[], footer: PageFoote
   };
 
   if (items.length === 0) {
-    const page = compose([], false);
-    if (!fits(page)) {
+    if (pageSeptets(0, 0, false) > maxChars) {
       throw new RangeError(`paginateLines: header and footer alone are longer than ${maxChars} characters`);
     }
-    return [page];
+    yield { lines: compose([], false), last: true };
+    return;
   }
 
-  const pages: string[][] = [];
+  // septets of the lines from i to the end
+  const rest = new Array<number>(items.length + 1).fill(0);
+  for (let i = items.length - 1; i >= 0; i--) rest[i] = rest[i + 1]! + lengths[i]!;
+
   let next = 0;
   while (next < items.length) {
-    const rest = items.slice(next);
     // Everything left fits on one last page (no "more" line needed).
-    const last = compose(rest, false);
-    if (fits(last)) {
-      pages.push(last);
-      break;
+    if (pageSeptets(rest[next]!, items.length - next, false) <= maxChars) {
+      yield { lines: compose(items.slice(next), false), last: true };
+      return;
     }
-    if (rest.length === 1) {
-      pages.push(compose([cut(rest[0]!, false)], false));
-      break;
+    if (next === items.length - 1) {
+      yield { lines: compose([cut(items[next]!, false)], false), last: true };
+      return;
     }
     // A page with a "more" line: as many whole lines as fit. If not even the first fits, it is cut and shown alone.
     // It cannot take every remaining line: those would then have fitted on a last page.
     const pageLines: string[] = [];
+    let septets = 0;
     while (next < items.length) {
-      const line = items[next]!;
-      if (fits(compose([...pageLines, line], true))) {
-        pageLines.push(line);
+      if (pageSeptets(septets + lengths[next]!, pageLines.length + 1, true) <= maxChars) {
+        pageLines.push(items[next]!);
+        septets += lengths[next]!;
         next += 1;
         continue;
       }
       if (pageLines.length === 0) {
-        pageLines.push(cut(line, true));
+        pageLines.push(cut(items[next]!, true));
         next += 1;
       }
       break;
     }
-    pages.push(compose(pageLines, true));
+    yield { lines: compose(pageLines, true), last: false };
   }
-  return pages;
 }
 
 /** Splits a long word (longer than `maxChars`) into pieces of at most `maxChars` septets. */

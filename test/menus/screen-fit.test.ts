@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { gsm7Length, isGsm7 } from '../../src/menus/gsm7.ts';
-import { fitScreen, paginateLines, wrapText } from '../../src/menus/screen-fit.ts';
+import { firstPage, fitScreen, paginateLines, wrapText } from '../../src/menus/screen-fit.ts';
 
 const WORD_CHARS = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,:;!?()-+/#*@éñüÅ€{}[]^~|\\'];
 const word = fc.string({ unit: fc.constantFrom(...WORD_CHARS), minLength: 1, maxLength: 14 });
@@ -166,6 +166,19 @@ describe('paginateLines', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('lays out the first page alone exactly as the whole pagination does, and says whether more follow (property)', () => {
+    fc.assert(
+      fc.property(header, fc.array(line, { maxLength: 40 }), fc.integer({ min: 80, max: 182 }), (head, lines, max) => {
+        const pages = paginateLines(head, lines, FOOTER, max);
+        expect(firstPage(head, lines, FOOTER, max)).toEqual({ lines: pages[0], more: pages.length > 1 });
+      }),
+      { numRuns: 500 },
+    );
+    const long = '1. ' + 'Manchester United v Liverpool '.repeat(10);
+    expect(firstPage('Pick:', [long, '2. Short'], FOOTER, 60)).toEqual({ lines: paginateLines('Pick:', [long, '2. Short'], FOOTER, 60)[0], more: true });
+    expect(firstPage('No open bets', [], FOOTER, 160)).toEqual({ lines: ['No open bets', '0. Back'], more: false });
   });
 
   it('fills each page before starting the next (property)', () => {
