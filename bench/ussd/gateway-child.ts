@@ -54,7 +54,7 @@ await new Promise<void>((resolve, reject) => {
   });
 });
 if (!raw) countRedis(redis, counters);
-const bareStore = new RedisSessionStore(redis, { prefix });
+const bareStore = new RedisSessionStore(redis, { prefix, recentRecords: config.SESSION_CACHE_SIZE });
 const store = raw ? bareStore : timedStore(bareStore, counters);
 
 let gateway: Gateway | undefined;
