@@ -3,6 +3,7 @@
  * transpiled by esbuild as it is loaded, in place, so paths relative to a module (migrations, the admin page) stay as
  * they are. tsx does the same for the dev tools, but it also wraps every function it emits with a name-keeping helper
  * (esbuild's keepNames), which costs the hop path about a sixth of its menu work; the server does not need it.
+ * `module.register` needs Node 20.6 or later (package.json's engines).
  */
 import { register } from 'node:module';
 
