@@ -55,13 +55,6 @@ export const STILL_WORKING_REPLY: UssdReply = {
 };
 
 export const DEFAULT_RESUME_WINDOW_SECONDS = 120;
-/** how long a hop waits for its session's lock; the aggregator gives us about 10 s in all */
-export const DEFAULT_LOCK_WAIT_MS = 3_000;
-/**
- * Lock lifetime: longer than any sane hop (the aggregator stops waiting at ~10 s), short enough that an instance that
- * died holding it wedges the session only briefly.
- */
-export const DEFAULT_LOCK_TTL_MS = 10_000;
 
 export interface HopDeps {
   store: SessionStore;
@@ -139,10 +132,8 @@ export async function handleHop(deps: HopDeps, req: UssdRequest): Promise<UssdRe
 
   let session;
   try {
-    session = await deps.store.open(req.sessionId, req.phone, {
-      ttlMs: deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS,
-      waitMs: deps.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
-    });
+    // the store's defaults (session-store.ts) unless these deps say otherwise
+    session = await deps.store.open(req.sessionId, req.phone, { ttlMs: deps.lockTtlMs, waitMs: deps.lockWaitMs });
   } catch (err) {
     deps.logger.error({ err, ...where }, 'ussd hop failed: session store unavailable');
     return BUSY_REPLY;

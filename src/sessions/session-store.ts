@@ -101,10 +101,13 @@ export interface SessionStore {
 
 /** default idle TTL of a session record */
 export const DEFAULT_SESSION_TTL_SECONDS = 180;
-/** default lock lifetime: longer than any sane hop, short enough that a crashed instance does not wedge a session */
-export const DEFAULT_LOCK_TTL_MS = 5_000;
-/** default time `open` waits for a busy session before giving up (returns null) */
-export const DEFAULT_LOCK_WAIT_MS = 2_000;
+/**
+ * default lock lifetime: longer than any sane hop (the aggregator stops waiting at ~10 s), short enough that an
+ * instance that died holding it wedges the session only briefly
+ */
+export const DEFAULT_LOCK_TTL_MS = 10_000;
+/** default time `open` waits for a busy session before giving up (returns null); the aggregator gives a hop ~10 s */
+export const DEFAULT_LOCK_WAIT_MS = 3_000;
 
 /**
  * Validates a TTL given in seconds and returns it in whole milliseconds (at least 1).
