@@ -15,7 +15,7 @@ import type { SessionRecord } from './session-store.ts';
  * as the session lasts, so the bound should cover the sessions open at once on this instance; an entry that outlived
  * its session costs only memory, because the store will not have its version.
  */
-export const DEFAULT_RECENT_RECORDS = 10_000;
+const DEFAULT_RECENT_RECORDS = 10_000;
 
 export interface RecentRecord {
   version: string;
@@ -47,10 +47,6 @@ export class RecentRecords {
 
   forget(sessionId: string): void {
     this.entries.delete(sessionId);
-  }
-
-  get size(): number {
-    return this.entries.size;
   }
 }
 
