@@ -180,7 +180,6 @@ export function createMenuConversation(services: MenuServices, opts: MenuConvers
       if (saved !== null && live !== undefined) {
         resting.delete(saved);
         actor = live;
-        waits = settler(actor);
       } else {
         actor =
           'snapshot' in from
@@ -189,9 +188,9 @@ export function createMenuConversation(services: MenuServices, opts: MenuConvers
         if ('snapshot' in from && !hasMenuContextShape(actor.getSnapshot().context)) {
           throw new TypeError("menu conversation: the saved snapshot's context does not have the current shape");
         }
-        waits = settler(actor);
-        actor.start();
       }
+      waits = settler(actor);
+      if (live === undefined) actor.start();
       let snapshot = await waits.settle();
       for (const value of inputs) {
         if (snapshot.status !== 'active') break; // an END screen was reached: later inputs have nowhere to go
