@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UssdReply } from '../../src/adapters/telco/ussd.ts';
+import type { UssdReply, UssdRequest } from '../../src/adapters/telco/ussd.ts';
 import { createMenuConversation } from '../../src/menus/menu-conversation.ts';
 import { handleHop, type HopDeps } from '../../src/sessions/hop.ts';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store.ts';
@@ -36,21 +36,22 @@ describe.runIf(REDIS_URL !== undefined && REDIS_URL !== '')('two instances on on
     };
   };
 
+  /** the hop whose `text` carries these inputs, as Africa's Talking posts it */
+  const hopRequest = (sessionId: string, inputs: string[]): UssdRequest => ({
+    aggregator: 'africastalking',
+    sessionId,
+    serviceCode: '*290*290#',
+    phone: PHONE,
+    network: '63902',
+    inputs,
+    rawText: inputs.join('*'),
+  });
+
   /** hop n goes to `route[n]`; the text is cumulative, as a handset sends it */
   async function dial(sessionId: string, route: HopDeps[], inputs: string[]): Promise<UssdReply[]> {
     const replies: UssdReply[] = [];
     for (let n = 0; n <= inputs.length; n++) {
-      const text = inputs.slice(0, n).join('*');
-      const req = {
-        aggregator: 'africastalking' as const,
-        sessionId,
-        serviceCode: '*290*290#',
-        phone: PHONE,
-        network: '63902',
-        inputs: text === '' ? [] : text.split('*'),
-        rawText: text,
-      };
-      replies.push(await handleHop(route[n % route.length]!, req));
+      replies.push(await handleHop(route[n % route.length]!, hopRequest(sessionId, inputs.slice(0, n))));
     }
     return replies;
   }
@@ -80,15 +81,7 @@ describe.runIf(REDIS_URL !== undefined && REDIS_URL !== '')('two instances on on
     expect(shared.world.calls.filter((c) => c.method === 'placeBet')).toHaveLength(1);
 
     // the aggregator retries the last hop on the other instance: the same reply, nothing placed again
-    const retried = await handleHop(x, {
-      aggregator: 'africastalking',
-      sessionId,
-      serviceCode: '*290*290#',
-      phone: PHONE,
-      network: '63902',
-      inputs: BET,
-      rawText: BET.join('*'),
-    });
+    const retried = await handleHop(x, hopRequest(sessionId, BET));
     expect(retried).toEqual(expected.at(-1));
     expect(shared.world.calls.filter((c) => c.method === 'placeBet')).toHaveLength(1);
   });
