@@ -5,7 +5,7 @@ import { drawDueEvents, eventOutcomes, upcomingEvents, verifyEvent } from '../..
 import { checkLedger } from '../../src/core/ledger-check.ts';
 import { leaderTick, roundAt, SCHEDULER_LOCK, schedulerTick } from '../../src/core/schedule.ts';
 import { newPlayer, testCore, type TestClock } from '../support/core.ts';
-import { backends, postgresBackends, type TestDb } from '../support/databases.ts';
+import { backends, describeOnPostgres, type TestDb } from '../support/databases.ts';
 
 const INTERVAL = 120;
 
@@ -111,7 +111,7 @@ describe.each(backends)('virtual-sports schedule on $name', (backend) => {
   });
 });
 
-describe.each(postgresBackends)('scheduler leadership on $name', (backend) => {
+describeOnPostgres('scheduler leadership', (backend) => {
   let t: TestDb;
   beforeAll(async () => {
     t = await backend.open();

@@ -8,7 +8,7 @@ import { settleEvent, voidBet, voidEvent } from '../../src/core/settlement.ts';
 import { EARLIER_REGIME } from '../../src/core/taxes.ts';
 import { balance } from '../../src/core/wallet.ts';
 import { newPlayer, testCore } from '../support/core.ts';
-import { backends, postgresBackends, type TestDb } from '../support/databases.ts';
+import { backends, describeOnPostgres, type TestDb } from '../support/databases.ts';
 import { openRound, pick, setResult } from '../support/events.ts';
 
 let keySeq = 0;
@@ -152,7 +152,7 @@ describe.each(backends)('settlement under the earlier regime on $name', (backend
   });
 });
 
-describe.each(postgresBackends)('settlement from parallel processes on $name', (backend) => {
+describeOnPostgres('settlement from parallel processes', (backend) => {
   let t: TestDb;
   let core: Core;
   beforeAll(async () => {

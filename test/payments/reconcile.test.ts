@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { recordCallback } from '../../src/adapters/payments/payments-store.ts';
 import { RECONCILE_LOCK, startReconciler } from '../../src/adapters/payments/reconcile.ts';
 import { newPlayer } from '../support/core.ts';
-import { backends, postgresBackends } from '../support/databases.ts';
+import { backends, describeOnPostgres } from '../support/databases.ts';
 import { c2bPayment, DARAJA, envelope, id, mpesaReceipt, stkAccepted, stkFailure, stkSuccess } from './daraja-fixtures.ts';
 import { darajaTokens, eventually, interceptPost, silent, startPaymentsHarness, type PaymentsHarness } from './payments-harness.ts';
 
@@ -210,7 +210,7 @@ describe.each(backends)('deposit reconciliation on $name', (backend) => {
   });
 });
 
-describe.each(postgresBackends)('reconciliation lock on $name', (backend) => {
+describeOnPostgres('reconciliation lock', (backend) => {
   it('a pass is skipped while another instance holds the lock', async () => {
     const h = await startPaymentsHarness(backend);
     const other = h.t.connect(1);

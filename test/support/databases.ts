@@ -1,3 +1,4 @@
+import { describe } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { migrate } from '../../src/adapters/db/migrate.ts';
 import { pgliteDb } from '../../src/adapters/db/pglite.ts';
@@ -60,4 +61,13 @@ const postgres: Backend = {
 
 /** every store-backed suite runs on PGlite, and on real PostgreSQL as well when DATABASE_URL is set */
 export const backends: Backend[] = databaseUrl ? [pglite, postgres] : [pglite];
-export const postgresBackends: Backend[] = databaseUrl ? [postgres] : [];
+
+/**
+ * A suite that needs real PostgreSQL (many connections, several processes). Without DATABASE_URL it is reported as
+ * skipped: a file whose only suite needs PostgreSQL would otherwise have no suite at all, which vitest fails.
+ */
+export function describeOnPostgres(name: string, suite: (backend: Backend) => void): void {
+  describe.runIf(Boolean(databaseUrl))('on real PostgreSQL (DATABASE_URL)', () => {
+    describe(`${name} on ${postgres.name}`, () => suite(postgres));
+  });
+}
