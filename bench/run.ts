@@ -6,8 +6,9 @@
  *   3. settleEvent for one event carrying 100,000 open bets (singles and multibets); ledger check
  *   4. system_balance_deltas left by the bet run, and the time to roll them up
  *   5. USSD: the real gateway listening in a child process (real Redis + PostgreSQL), 50 phones running whole
- *      sessions (A: menu → balance, B: menu → bet placed) against it and against a bare node:http + Redis floor;
- *      hops/s and latency vs the floor, then the hop log and bets checked against what the phones saw
+ *      sessions (A: menu → balance, B: menu → bet placed) against it and against a bare node:http + Redis floor, in
+ *      interleaved rounds; hops/s and latency vs the floor (medians over rounds), then the hop log and bets checked
+ *      against what the phones saw
  *      (bench/ussd/ussd-bench.ts)
  *
  * Everything happens in scratch databases named bench_<tag>_* that the run creates and drops; existing data is never
@@ -17,8 +18,9 @@
  * BENCH_TAXES=earlier (stake excise + winnings WHT regime), PGBENCH (path to the binary), BENCH_EXPLAIN=1 (time the
  * settlement under session-level auto_explain and write every statement's EXPLAIN ANALYZE to
  * bench/results/settle-explain.txt — a diagnosis run: its settlement time includes the instrumentation).
- * USSD: REDIS_URL (redis://127.0.0.1:6379; keys under bench_<tag>:*, removed afterwards), BENCH_USSD_SECONDS (20 per
- * window), BENCH_USSD_PHONES (50), BENCH_USSD_PROFILE=1 (CPU-profile the gateway's measured windows into
+ * USSD: REDIS_URL (redis://127.0.0.1:6379; keys under bench_<tag>:*, removed afterwards), BENCH_USSD_ROUNDS (3 rounds
+ * of floor A, ours A, floor B, ours B; the verdicts take the median over rounds), BENCH_USSD_SECONDS (7 per window),
+ * BENCH_USSD_PHONES (50), BENCH_USSD_PROFILE=1 (CPU-profile the gateway's windows of the last round into
  * bench/results/ussd-{A,B}.cpuprofile and print the top self-time functions — slightly slows the gateway),
  * BENCH_USSD_RAW=1 (run the gateway without the bench's per-stage counters, to check their cost; no stage tables).
  */
@@ -59,7 +61,9 @@ async function main() {
   const seconds = envInt('BENCH_SECONDS', 20, 2, 60);
   const settleBets = envInt('BENCH_SETTLE_BETS', 100_000, 1_000, 200_000);
   const explain = process.env.BENCH_EXPLAIN === '1';
-  const ussdSeconds = envInt('BENCH_USSD_SECONDS', 20, 2, 120);
+  // 3 rounds of 7 s windows take about as long as the single 20 s windows did
+  const ussdRounds = envInt('BENCH_USSD_ROUNDS', 3, 1, 20);
+  const ussdSeconds = envInt('BENCH_USSD_SECONDS', 7, 2, 120);
   const ussdPhones = envInt('BENCH_USSD_PHONES', 50, 1, 1_000);
   const only = new Set((process.env.BENCH_ONLY ?? 'pgbench,bets,settle,ussd').split(',').map((s) => s.trim()));
   const db = databaseUrl();
@@ -151,11 +155,15 @@ async function main() {
 
     let ussd: UssdOutcome | null = null;
     if (only.has('ussd')) {
-      log(`\n[4/4] USSD load: the gateway listening (child process) vs a node:http + Redis floor, ${ussdPhones} phones, ${ussdSeconds} s per window`);
+      log(
+        `\n[4/4] USSD load: the gateway listening (child process) vs a node:http + Redis floor, ${ussdPhones} phones, ` +
+          `${ussdRounds} × ${ussdSeconds} s per server and scenario`,
+      );
       ussd = await runUssd(
         scratch,
         {
           phones: ussdPhones,
+          rounds: ussdRounds,
           seconds: ussdSeconds,
           warmupSeconds: 2,
           soloSeconds: Math.min(5, ussdSeconds),

@@ -13,7 +13,7 @@ export interface ServerChild {
   pid: number;
   port: number;
   /** sends a command and waits (bounded) for its reply */
-  ask<T = unknown>(cmd: ParentMessage['cmd'], opts?: { label?: string; timeoutMs?: number }): Promise<T>;
+  ask<T = unknown>(cmd: ParentMessage['cmd'], opts?: { label?: string; profile?: boolean; timeoutMs?: number }): Promise<T>;
   /** asks it to stop, waits up to `timeoutMs`, then kills it */
   stop(timeoutMs?: number): Promise<void>;
   /** true once the process has exited */
@@ -92,7 +92,7 @@ export async function startChild(name: string, file: string, env: Record<string,
     get port() {
       return port;
     },
-    ask<T>(cmd: ParentMessage['cmd'], opts: { label?: string; timeoutMs?: number } = {}) {
+    ask<T>(cmd: ParentMessage['cmd'], opts: { label?: string; profile?: boolean; timeoutMs?: number } = {}) {
       if (hasExited) return Promise.reject(new Error(`${name} has exited`));
       const id = nextId++;
       return new Promise<T>((resolve, reject) => {
@@ -110,7 +110,7 @@ export async function startChild(name: string, file: string, env: Record<string,
             reject(e);
           },
         });
-        const msg: ParentMessage = { id, cmd, ...(opts.label ? { label: opts.label } : {}) };
+        const msg: ParentMessage = { id, cmd, ...(opts.label ? { label: opts.label } : {}), ...(opts.profile ? { profile: true } : {}) };
         proc.send(msg);
       });
     },

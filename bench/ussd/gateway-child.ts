@@ -6,7 +6,7 @@
  * Environment: the gateway's own variables (DATABASE_URL, REDIS_URL, LOG_LEVEL, SCHEDULER, SMS, SIMULATOR_DELAY_MS,
  * PORT, …, read by `loadConfig`) plus BENCH_REDIS_PREFIX (the store's key prefix; main.ts always uses `ussd:`, so the
  * store is built here exactly as main.ts builds it, with that prefix, and handed in as a ready-made part) and
- * BENCH_PROFILE_DIR (when set, 'reset'…'stats' windows are CPU-profiled into that directory) and BENCH_USSD_RAW=1
+ * BENCH_PROFILE_DIR (where a window whose 'reset' asks for a CPU profile writes it) and BENCH_USSD_RAW=1
  * (hand the gateway the bare store and database, without the bench's counters: to check what they cost).
  *
  * IPC: sends { type: 'ready', port } once listening; answers { id, cmd } from the bench with { type: 'reply', id }:
@@ -98,7 +98,7 @@ async function handle(m: ParentMessage): Promise<unknown> {
       counters.reset();
       loopDelay.reset();
       elu = performance.eventLoopUtilization();
-      if (profileDir) {
+      if (profileDir && m.profile) {
         inspector = new Session();
         inspector.connect();
         await inspector.post('Profiler.enable');

@@ -64,8 +64,11 @@ export const phoneNumber = (i: number) => `+25471${String(i).padStart(7, '0')}`;
 // ---------------------------------------------------------------------------------------------------------------
 // IPC
 
-/** `label` names the CPU profile written by 'stats' (when profiling) */
-export type ParentMessage = { id: number; cmd: 'reset' | 'stats' | 'drain' | 'stop'; label?: string };
+/**
+ * `profile` on 'reset' CPU-profiles the window it starts (only one round's windows are profiled: the profiler slows the
+ * gateway); `label` names the profile that 'stats' writes
+ */
+export type ParentMessage = { id: number; cmd: 'reset' | 'stats' | 'drain' | 'stop'; label?: string; profile?: boolean };
 
 export type ChildMessage =
   | { type: 'ready'; port: number }

@@ -10,14 +10,22 @@
  * - the floor (bench/ussd/floor-server.ts): bare node:http + one Redis GET and one SET per hop, with a session blob
  *   the size of our persisted record (measured here from a probe session).
  * The load generator runs in this process (its own event loop, not the servers'): `phones` handsets with whole
- * sessions back to back, scenario A (dial → 2 Balance) and B (dial → … → bet placed, 9 hops), each on the floor and
- * then on the gateway, interleaved (floor A, ours A, floor B, ours B) so background drift hits both alike; each
- * window has a short warm-up first. Then each scenario once more with a single phone on each server ("solo"): the
- * service time of a hop with no queueing, where the gateway's per-stage split (open = lock + record, conversation,
- * commit = record + hop log + unlock) shows what each stage costs rather than how long it waited for a saturated
- * event loop.
+ * sessions back to back, scenario A (dial → 2 Balance) and B (dial → … → bet placed, 9 hops). The measured windows
+ * come in `rounds`, each interleaving floor A, ours A, floor B, ours B, so that a floor window and ours of the same
+ * scenario run back to back and drift of the host hits both alike. The host's speed moves by tens of percent between
+ * one window and the next, so one pair cannot show the ratio: the verdicts take the median over rounds of the
+ * per-round ratio (ours ÷ the floor of the same round) and of our per-round p99 (bench/ussd/rounds.ts). Each server
+ * warms up once per scenario, just before its first window: what the warm-up is for (the scenario's code compiled,
+ * plans re-made after ANALYZE over real rows) lasts in the running children, so the later rounds measure at once and
+ * the time goes into more rounds rather than into warming what is warm.
+ * With BENCH_USSD_PROFILE=1 only the last round's gateway windows are profiled: the profiler slows the gateway, and
+ * with three rounds or more the median still lies between rounds that ran without it.
+ * Then each scenario once more with a single phone on each server ("solo"): the service time of a hop with no
+ * queueing, where the gateway's per-stage split (open = lock + record, conversation, commit = record + hop log +
+ * unlock) shows what each stage costs rather than how long it waited for a saturated event loop.
  * Afterwards: the hop log is drained and counted against the hops answered, the bets against the references the
- * phones received, no session lock may be left behind, and the ledger must balance. Children, Redis keys and the
+ * phones received — per window of ours, each with its own session prefix (Aw, A1…An, As: warm-up, round n, solo) —
+ * no session lock may be left behind, and the ledger must balance. Children, Redis keys and the
  * database are removed at the end, on error, and on Ctrl-C (`cleanupUssd`).
  */
 import { spawnSync } from 'node:child_process';
@@ -38,6 +46,7 @@ import { processCpuSeconds, round, sleep, WaitSampler } from '../stats.ts';
 import { killChildren, startChild, type ServerChild } from './children.ts';
 import { post, runLoad, type LoadResult } from './load.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
+import { ratioOf, summariseScenario, type ScenarioSummary } from './rounds.ts';
 import {
   hopsPerSession,
   NETWORK_CODE,
@@ -62,11 +71,14 @@ export const TARGETS = { ratioA: 0.6, ratioB: 0.5, p99Ms: 25 } as const;
 
 export interface UssdOptions {
   phones: number;
+  /** interleaved rounds of measured windows (floor A, ours A, floor B, ours B) */
+  rounds: number;
+  /** each measured window */
   seconds: number;
   warmupSeconds: number;
   /** the single-phone windows */
   soloSeconds: number;
-  /** CPU-profile the gateway during its two measured windows (BENCH_USSD_PROFILE=1) */
+  /** CPU-profile the gateway during its two windows of the last round (BENCH_USSD_PROFILE=1) */
   profile: boolean;
   depositKes: number;
 }
@@ -97,9 +109,20 @@ export interface Verification {
   pass: boolean;
 }
 
+export interface UssdRound {
+  /** 1-based */
+  round: number;
+  /** the gateway ran under the CPU profiler in this round */
+  profiled: boolean;
+  floor: { A: WindowFigures; B: WindowFigures };
+  ours: { A: OurWindow; B: OurWindow };
+  ratios: { A: number; B: number };
+}
+
 export interface UssdResult {
   skipped?: false;
   phones: number;
+  rounds: number;
   seconds: number;
   warmupSeconds: number;
   redis: string;
@@ -108,11 +131,11 @@ export interface UssdResult {
   setupSeconds: number;
   /** our persisted session record (JSON bytes) after each hop of a probe session */
   recordBytes: { A: number[]; B: number[]; floorBlob: number };
-  floor: { A: WindowFigures; B: WindowFigures };
-  ours: { A: OurWindow; B: OurWindow };
+  byRound: UssdRound[];
+  /** over the rounds: the verdicts use ratio.median and oursP99Ms.median */
+  summary: { A: ScenarioSummary; B: ScenarioSummary };
   /** one phone per server: service time without queueing */
   solo: { floorA: WindowFigures; floorB: WindowFigures; A: OurWindow; B: OurWindow };
-  ratios: { A: number; B: number };
   verdicts: { ratioA: boolean; ratioB: boolean; p99A: boolean; p99B: boolean; logged: boolean; bets: boolean; locks: boolean; ledger: boolean };
   verification: Verification[];
   lockKeysLeft: number;
@@ -231,11 +254,6 @@ function redisPid(info: string): number | null {
 
 const perHop = (seconds: number | null, hops: number) => (seconds === null || hops === 0 ? null : round((seconds * 1000) / hops, 3));
 
-function figures(r: LoadResult, cpu: CpuPerHop): WindowFigures {
-  const { betReferences, ...rest } = r;
-  return { ...rest, betReferences: betReferences.length, cpu };
-}
-
 export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: string) => void): Promise<UssdOutcome> {
   const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
   const admin = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: true });
@@ -305,37 +323,46 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
     const maxSessionsPerPhone = 100_000;
     const allRefs: Record<string, string[]> = {};
     const answered: Record<string, number> = {};
+    const load = (server: ServerChild, scenario: Scenario, ours: boolean, solo: boolean) => ({
+      port: server.port,
+      scenario,
+      phones: solo ? phones.slice(0, 1) : phones,
+      maxSessionsPerPhone,
+      checkScreens: ours,
+      abort: () => server.exited(),
+    });
 
-    const window = async (server: ServerChild, scenario: Scenario, prefix: string, ours: boolean, solo = false) => {
-      const base = {
-        port: server.port,
-        scenario,
-        phones: solo ? phones.slice(0, 1) : phones,
-        maxSessionsPerPhone,
-        checkScreens: ours,
-        abort: () => server.exited(),
-      };
-      let warmHops = 0;
-      if (!solo) {
-        const warm = await runLoad({ ...base, seconds: opts.warmupSeconds, sessionPrefix: `${prefix}w` });
-        answered[`${prefix}w`] = warmHops = warm.hops;
-        allRefs[`${prefix}w`] = warm.betReferences;
-        // production tables have statistics: re-plan what the warm-up cached for near-empty tables
-        if (ours) await engine!.core.db.query('ANALYZE');
-      }
-      if (ours) await server.ask('reset');
+    const warmUp = async (server: ServerChild, scenario: Scenario, prefix: string, ours: boolean) => {
+      const warm = await runLoad({ ...load(server, scenario, ours, false), seconds: opts.warmupSeconds, sessionPrefix: prefix });
+      answered[prefix] = warm.hops;
+      allRefs[prefix] = warm.betReferences;
+      // production tables have statistics: re-plan what the warm-up cached for near-empty tables
+      if (ours) await engine!.core.db.query('ANALYZE');
+      return warm.hops;
+    };
+
+    const window = async (
+      server: ServerChild,
+      scenario: Scenario,
+      prefix: string,
+      ours: boolean,
+      how: { label: string; solo?: boolean; profile?: boolean; warmHops?: number | null },
+    ) => {
+      const seconds = how.solo ? opts.soloSeconds : opts.seconds;
+      if (ours) await server.ask('reset', { profile: how.profile ?? false });
       server.takeLineCount();
-      const sampler = ours ? await WaitSampler.start(scratch.baseUrl, engine!.name, 100, (opts.seconds + 30) * 1000) : null;
+      const sampler = ours ? await WaitSampler.start(scratch.baseUrl, engine!.name, 100, (seconds + 30) * 1000) : null;
       const c0 = cpuSnapshot();
       const s0 = processCpuSeconds(server.pid);
       const k0 = kernelSeconds(server.pid);
       const r0 = rPid === null ? null : processCpuSeconds(rPid);
-      const r = await runLoad({ ...base, seconds: solo ? opts.soloSeconds : opts.seconds, sessionPrefix: prefix });
+      const r = await runLoad({ ...load(server, scenario, ours, how.solo ?? false), seconds, sessionPrefix: prefix });
       const s1 = processCpuSeconds(server.pid);
       const k1 = kernelSeconds(server.pid);
       const r1 = rPid === null ? null : processCpuSeconds(rPid);
       const c1 = cpuSnapshot();
-      const stats = ours ? await server.ask<GatewayStats>('stats', { label: prefix, timeoutMs: 60_000 }) : null;
+      // a profile is named by scenario: only one round is profiled
+      const stats = ours ? await server.ask<GatewayStats>('stats', { label: scenario.name, timeoutMs: 60_000 }) : null;
       const waits = sampler ? await sampler.stop() : null;
       if (server.exited()) throw new Error(`${server.name} exited during the run:\n${server.tail()}`);
       answered[prefix] = r.hops;
@@ -349,29 +376,57 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
         loadGeneratorMs: r.loadCpuMsPerHop,
         machineBusyPct: cpuBusyPct(c0, c1),
       };
-      const tag = `${ours ? 'ours ' : 'floor'} ${scenario.name}${solo ? ' solo' : ''}`;
+      const { betReferences, ...rest } = r;
+      const figures: WindowFigures = { ...rest, betReferences: betReferences.length, cpu };
+      const warmed = how.warmHops === null || how.warmHops === undefined ? '' : `; after a warm-up of ${how.warmHops} hops`;
       log(
-        `  ${tag}: ${r.hopsPerSecond} hops/s, p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, ${r.errorCount} errors` +
-          ` (${r.sessionsCompleted} sessions${solo ? ', 1 phone' : `; warm-up ${warmHops} hops`})`,
+        `  ${how.label}: ${r.hopsPerSecond} hops/s, p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, ${r.errorCount} errors` +
+          ` (${r.sessionsCompleted} sessions${how.solo ? ', 1 phone' : ''}${warmed})`,
       );
       for (const s of r.errorSamples.slice(0, 3)) log(`    e.g. ${s}`);
-      const lines = server.takeLineCount();
+      const logLines = server.takeLineCount();
       // the gateway logs only warnings and errors here: show what it said
-      const logTail = lines > 0 ? server.tail().split('\n').slice(-Math.min(lines, 5)) : [];
+      const logTail = logLines > 0 ? server.tail().split('\n').slice(-Math.min(logLines, 5)) : [];
       for (const l of logTail) log(`    gateway log: ${l.slice(0, 200)}`);
-      return { r, cpu, stats, lines, logTail };
+      return { figures, server: stats, logLines, logTail };
+    };
+    const floorWindow = async (scenario: Scenario, prefix: string, how: Parameters<typeof window>[4]) =>
+      (await window(fl, scenario, prefix, false, how)).figures;
+    const ourWindow = async (scenario: Scenario, prefix: string, how: Parameters<typeof window>[4]): Promise<OurWindow> => {
+      const w = await window(gw, scenario, prefix, true, how);
+      return { ...w.figures, server: w.server!, logLines: w.logLines, logTail: w.logTail };
     };
 
-    log(`  measuring: ${opts.phones} phones, ${opts.warmupSeconds} s warm-up + ${opts.seconds} s per window; floor and ours interleaved`);
-    const fA = await window(fl, SCENARIO_A, 'FA', false);
-    const oA = await window(gw, SCENARIO_A, 'A', true);
-    const fB = await window(fl, SCENARIO_B, 'FB', false);
-    const oB = await window(gw, SCENARIO_B, 'B', true);
+    log(
+      `  measuring: ${opts.rounds} round${opts.rounds === 1 ? '' : 's'} of floor A, ours A, floor B, ours B; ${opts.phones} phones, ` +
+        `${opts.seconds} s per window; each server warms up ${opts.warmupSeconds} s per scenario before its first window` +
+        (opts.profile ? '; the gateway is CPU-profiled in the last round' : ''),
+    );
+    const byRound: UssdRound[] = [];
+    for (let n = 1; n <= opts.rounds; n++) {
+      const profiled = opts.profile && n === opts.rounds;
+      const tag = (who: string, scenario: Scenario) => ({ label: `round ${n}/${opts.rounds} ${who} ${scenario.name}`, profile: profiled });
+      const floorRun = async (scenario: Scenario) => {
+        const warmHops = n === 1 ? await warmUp(fl, scenario, `F${scenario.name}w`, false) : null;
+        return floorWindow(scenario, `F${scenario.name}${n}`, { ...tag('floor', scenario), warmHops });
+      };
+      const ourRun = async (scenario: Scenario) => {
+        const warmHops = n === 1 ? await warmUp(gw, scenario, `${scenario.name}w`, true) : null;
+        return ourWindow(scenario, `${scenario.name}${n}`, { ...tag('ours ', scenario), warmHops });
+      };
+      const fA = await floorRun(SCENARIO_A);
+      const oA = await ourRun(SCENARIO_A);
+      const fB = await floorRun(SCENARIO_B);
+      const oB = await ourRun(SCENARIO_B);
+      const ratios = { A: ratioOf(oA.hopsPerSecond, fA.hopsPerSecond), B: ratioOf(oB.hopsPerSecond, fB.hopsPerSecond) };
+      log(`  round ${n}/${opts.rounds}: ours ÷ floor A ${ratios.A}×, B ${ratios.B}×${profiled ? ' (gateway under the profiler)' : ''}`);
+      byRound.push({ round: n, profiled, floor: { A: fA, B: fB }, ours: { A: oA, B: oB }, ratios });
+    }
     log(`  solo: one phone, ${opts.soloSeconds} s per window (service time without queueing)`);
-    const fA1 = await window(fl, SCENARIO_A, 'FA1', false, true);
-    const oA1 = await window(gw, SCENARIO_A, 'A1', true, true);
-    const fB1 = await window(fl, SCENARIO_B, 'FB1', false, true);
-    const oB1 = await window(gw, SCENARIO_B, 'B1', true, true);
+    const fAs = await floorWindow(SCENARIO_A, 'FAs', { label: 'solo floor A', solo: true });
+    const oAs = await ourWindow(SCENARIO_A, 'As', { label: 'solo ours  A', solo: true });
+    const fBs = await floorWindow(SCENARIO_B, 'FBs', { label: 'solo floor B', solo: true });
+    const oBs = await ourWindow(SCENARIO_B, 'Bs', { label: 'solo ours  B', solo: true });
     await floor.stop();
     floor = null;
 
@@ -382,7 +437,8 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
       await sleep(250);
       streamLeft = await admin.xlen(`${ourPrefix}hops`);
     }
-    const verification = await verify(engine, answered, allRefs);
+    const phases = ['A', 'B'].flatMap((s) => [`${s}w`, ...byRound.map((r) => `${s}${r.round}`), `${s}s`]);
+    const verification = await verify(engine, phases, answered, allRefs);
     let lockKeys = 0;
     let cursor = '0';
     do {
@@ -394,14 +450,17 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
     await gateway.stop();
     gateway = null;
 
+    const last = byRound[byRound.length - 1]!;
     const profiles =
-      opts.profile && oA.stats?.profile && oB.stats?.profile
-        ? { A: summariseProfile(oA.stats.profile), B: summariseProfile(oB.stats.profile) }
+      opts.profile && last.ours.A.server.profile && last.ours.B.server.profile
+        ? { A: summariseProfile(last.ours.A.server.profile), B: summariseProfile(last.ours.B.server.profile) }
         : null;
-    const ratios = { A: round(oA.r.hopsPerSecond / Math.max(fA.r.hopsPerSecond, 1), 3), B: round(oB.r.hopsPerSecond / Math.max(fB.r.hopsPerSecond, 1), 3) };
-    const measured = verification;
+    const pairs = (s: 'A' | 'B') =>
+      byRound.map((r) => ({ floorHopsPerSecond: r.floor[s].hopsPerSecond, oursHopsPerSecond: r.ours[s].hopsPerSecond, oursP99Ms: r.ours[s].latency.p99Ms }));
+    const summary = { A: summariseScenario(pairs('A')), B: summariseScenario(pairs('B')) };
     return {
       phones: opts.phones,
+      rounds: opts.rounds,
       seconds: opts.seconds,
       warmupSeconds: opts.warmupSeconds,
       redis: redact(redisUrl),
@@ -409,25 +468,16 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
       database: engine.name,
       setupSeconds: round((performance.now() - t0) / 1000, 1),
       recordBytes: { A: probeA.sizes, B: probeB.sizes, floorBlob },
-      floor: { A: figures(fA.r, fA.cpu), B: figures(fB.r, fB.cpu) },
-      ours: {
-        A: { ...figures(oA.r, oA.cpu), server: oA.stats!, logLines: oA.lines, logTail: oA.logTail },
-        B: { ...figures(oB.r, oB.cpu), server: oB.stats!, logLines: oB.lines, logTail: oB.logTail },
-      },
-      solo: {
-        floorA: figures(fA1.r, fA1.cpu),
-        floorB: figures(fB1.r, fB1.cpu),
-        A: { ...figures(oA1.r, oA1.cpu), server: oA1.stats!, logLines: oA1.lines, logTail: oA1.logTail },
-        B: { ...figures(oB1.r, oB1.cpu), server: oB1.stats!, logLines: oB1.lines, logTail: oB1.logTail },
-      },
-      ratios,
+      byRound,
+      summary,
+      solo: { floorA: fAs, floorB: fBs, A: oAs, B: oBs },
       verdicts: {
-        ratioA: ratios.A >= TARGETS.ratioA,
-        ratioB: ratios.B >= TARGETS.ratioB,
-        p99A: oA.r.latency.p99Ms <= TARGETS.p99Ms,
-        p99B: oB.r.latency.p99Ms <= TARGETS.p99Ms,
-        logged: streamLeft === 0 && measured.every((v) => v.hopRows === v.hopsAnswered && v.gappedSessions === 0),
-        bets: measured.every((v) => v.bets === v.betReferences),
+        ratioA: summary.A.ratio.median >= TARGETS.ratioA,
+        ratioB: summary.B.ratio.median >= TARGETS.ratioB,
+        p99A: summary.A.oursP99Ms.median <= TARGETS.p99Ms,
+        p99B: summary.B.oursP99Ms.median <= TARGETS.p99Ms,
+        logged: streamLeft === 0 && verification.every((v) => v.hopRows === v.hopsAnswered && v.gappedSessions === 0),
+        bets: verification.every((v) => v.bets === v.betReferences),
         locks: lockKeys === 0,
         ledger: ledger.pass,
       },
@@ -448,8 +498,13 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
   }
 }
 
-/** per session prefix: hop rows, gapless seqs, bets by idempotency key (the menu's key starts with the sessionId) */
-async function verify(engine: EngineDb, answered: Record<string, number>, refs: Record<string, string[]>): Promise<Verification[]> {
+/** per session prefix of ours: hop rows, gapless seqs, bets by idempotency key (the menu's key starts with the sessionId) */
+async function verify(
+  engine: EngineDb,
+  phases: string[],
+  answered: Record<string, number>,
+  refs: Record<string, string[]>,
+): Promise<Verification[]> {
   const db = engine.core.db;
   const hops = await db.query<{ phase: string; n: unknown; gapped: unknown }>(
     `SELECT split_part(session_id, '-', 1) AS phase, sum(n) AS n, count(*) FILTER (WHERE mx <> n OR mn <> 1) AS gapped
@@ -462,7 +517,7 @@ async function verify(engine: EngineDb, answered: Record<string, number>, refs: 
   const rows = new Map(hops.rows.map((r) => [r.phase, { n: int(r.n), gapped: int(r.gapped) }]));
   const betRows = new Map(bets.rows.map((r) => [r.phase, int(r.n)]));
   const out: Verification[] = [];
-  for (const phase of ['Aw', 'A', 'A1', 'Bw', 'B', 'B1']) {
+  for (const phase of phases) {
     const h = rows.get(phase) ?? { n: 0, gapped: 0 };
     const isBet = phase.startsWith('B');
     let matched: number | null = null;
