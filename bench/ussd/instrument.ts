@@ -22,7 +22,7 @@ import type { GatewayStats, StageFigure } from './protocol.ts';
  */
 const BACKGROUND_SQL = /ussd_hops|sms_outbox|payment_|payouts|deposits|advisory|SELECT 1 AS up/;
 /** Redis commands not made by a hop: the hop log drainer */
-const BACKGROUND_REDIS = new Set(['xrange', 'xdel', 'ping']);
+const BACKGROUND_REDIS = new Set(['xrange', 'xtrim', 'ping']);
 
 interface Inflight {
   t0: number;
@@ -188,7 +188,7 @@ export function timedStore(inner: SessionStore, c: HopCounters): SessionStore {
       };
     },
     readHops: async (max) => (await timed('readHops (drainer)', () => inner.readHops(max))).value,
-    ackHops: async (ids) => (await timed('ackHops (drainer)', () => inner.ackHops(ids))).value,
+    ackHopsThrough: async (lastId) => (await timed('ackHops (drainer)', () => inner.ackHopsThrough(lastId))).value,
     ping: () => inner.ping(),
     close: () => inner.close(),
   };

@@ -16,7 +16,8 @@
  *   the lock, and `commit` checks the lock and writes everything in one synchronous step,
  *   so both are atomic like the Redis scripts; a lock past its expiry is not ours, taken
  *   over or not;
- * - hop records go to an in-process array drained through `readHops` / `ackHops`.
+ * - hop records go to an in-process array drained through `readHops` / `ackHopsThrough`, with stream-like ids
+ *   (`<n>-0`, n counting up).
  */
 import { randomUUID } from 'node:crypto';
 import { RecentRecords } from './recent-records.ts';
@@ -24,7 +25,7 @@ import {
   lockOptions,
   openSession,
   type EncodedCommit,
-  type HopRecord,
+  type HopEntry,
   type OpenSession,
   type SessionRecord,
   type SessionStore,
@@ -75,7 +76,7 @@ export class MemorySessionStore implements SessionStore {
   private readonly queues = new Map<string, Waiter[]>();
   /** per-session timers that hand an expired lock to the queue head */
   private readonly pollers = new Map<string, ReturnType<typeof setInterval>>();
-  private hops: { id: string; json: string }[] = [];
+  private hops: (HopEntry & { n: number })[] = [];
   private hopCounter = 0;
   private writes = 0;
   private closed = false;
@@ -123,17 +124,17 @@ export class MemorySessionStore implements SessionStore {
     });
   }
 
-  async readHops(max: number): Promise<{ id: string; hop: HopRecord }[]> {
+  async readHops(max: number): Promise<HopEntry[]> {
     this.assertOpen();
     if (!(max > 0)) return [];
-    return this.hops.slice(0, Math.floor(max)).map((h) => ({ id: h.id, hop: JSON.parse(h.json) as HopRecord }));
+    return this.hops.slice(0, Math.floor(max)).map((h) => ({ id: h.id, json: h.json }));
   }
 
-  async ackHops(ids: string[]): Promise<void> {
+  async ackHopsThrough(lastId: string): Promise<void> {
     this.assertOpen();
-    if (ids.length === 0) return;
-    const acked = new Set(ids);
-    this.hops = this.hops.filter((h) => !acked.has(h.id));
+    const last = entryNumber(lastId);
+    const kept = this.hops.findIndex((h) => h.n > last);
+    this.hops.splice(0, kept === -1 ? this.hops.length : kept);
   }
 
   async ping(): Promise<boolean> {
@@ -208,7 +209,7 @@ export class MemorySessionStore implements SessionStore {
     this.sessions.set(sessionId, { json: change.recordJson, version: token, expiresAt: now + change.recordTtlMs });
     this.recent.keep(sessionId, token, record);
     this.hopCounter += 1;
-    this.hops.push({ id: `${this.hopCounter}-0`, json: change.hopJson });
+    this.hops.push({ n: this.hopCounter, id: `${this.hopCounter}-0`, json: change.hopJson });
     if (this.hops.length > this.maxHops) this.hops.splice(0, this.hops.length - this.maxHops);
     if (change.resume === 'delete') this.resumes.delete(phone);
     else if (change.resume !== null) this.resumes.set(phone, { json: change.resume.json, expiresAt: now + change.resume.ttlMs });
@@ -270,4 +271,11 @@ export class MemorySessionStore implements SessionStore {
     }
     for (const [key, held] of this.locks) if (held.expiresAt <= now) this.locks.delete(key);
   }
+}
+
+/** the n of an id `<n>-0`; ids compare by it, not as strings ('10-0' sorts before '9-0') */
+function entryNumber(id: string): number {
+  const n = Number.parseInt(id, 10);
+  if (!Number.isSafeInteger(n) || id !== `${n}-0`) throw new RangeError(`not a hop log entry id: ${id}`);
+  return n;
 }

@@ -5,7 +5,7 @@
  * - `${prefix}s:${sessionId}`    session record: its version (the token of the commit that wrote it), a newline, then
  *                                the record as JSON; idle TTL (PX) refreshed on every commit
  * - `${prefix}lock:${sessionId}` per-session lock: random token, `SET NX PX ttl`
- * - `${prefix}hops`              stream of hop records, one entry per hop, field `hop` = JSON
+ * - `${prefix}hops`              stream of hop records, one entry per hop, field `hop` = its `ussd_hops` row as JSON
  * - `${prefix}resume:${phone}`   resume offer, JSON string with its own TTL
  * The scripts below touch a session's keys, its phone's resume key and the shared stream in one call, which Redis
  * Cluster allows only when all of them hash to one slot: a cluster would need hash tags (e.g. `{sessionId}`) and a
@@ -19,13 +19,12 @@
  * SCRIPT FLUSH).
  * The scripts of all hops in one event-loop turn leave in one socket write (see `corkTurn`).
  *
- * Hop log drain: plain XRANGE (oldest first) + XDEL rather than a consumer group. There is one
- * logical drainer; XRANGE+XDEL gives at-least-once delivery (entries read but not yet acked
- * are returned again by the next `readHops`, e.g. after a drainer crash), needs no group
- * bootstrap (XGROUP CREATE ... MKSTREAM), no pending-entries list and no XAUTOCLAIM of
- * entries owned by dead consumers. The drainer should insert idempotently (e.g. unique on
- * (session_id, seq)) and ack after the PostgreSQL commit. Run a single drainer at a time: two
- * concurrent drainers would read the same entries (a consumer group would be the tool then).
+ * Hop log drain: plain XRANGE from `-` (oldest first) + XTRIM MINID rather than a consumer group. It gives
+ * at-least-once delivery (entries read but not yet acked are returned again by the next `readHops`, e.g. after a
+ * drainer crash), needs no group bootstrap (XGROUP CREATE ... MKSTREAM), no pending-entries list and no XAUTOCLAIM of
+ * entries owned by dead consumers. The drainer inserts idempotently (UNIQUE (session_id, seq)) and acks after the
+ * PostgreSQL commit; drainers of several instances may read the same entries, which only does some work twice (see
+ * `ackHopsThrough` for why trimming is still exact then).
  *
  * Failure behaviour: when Redis is unreachable every method rejects (except `ping`, which
  * resolves false), and the caller answers with a polite END screen. How fast it rejects is
@@ -40,7 +39,7 @@ import {
   lockOptions,
   openSession,
   type EncodedCommit,
-  type HopRecord,
+  type HopEntry,
   type OpenSession,
   type SessionRecord,
   type SessionStore,
@@ -206,26 +205,28 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
-  async readHops(max: number): Promise<{ id: string; hop: HopRecord }[]> {
+  async readHops(max: number): Promise<HopEntry[]> {
     this.assertOpen();
     if (!(max > 0)) return [];
     const entries = await this.redis.xrange(this.hopsKey, '-', '+', 'COUNT', Math.floor(max));
-    const out: { id: string; hop: HopRecord }[] = [];
-    const malformed: string[] = [];
-    for (const [id, fields] of entries) {
-      const hop = parseHopFields(fields);
-      if (hop === null) malformed.push(id);
-      else out.push({ id, hop });
-    }
-    // only this store writes the stream; anything unreadable would otherwise be re-read forever
-    if (malformed.length > 0) await this.redis.xdel(this.hopsKey, ...malformed);
-    return out;
+    return entries.map(([id, fields]) => ({ id, json: hopField(fields) }));
   }
 
-  async ackHops(ids: string[]): Promise<void> {
+  /**
+   * One XTRIM MINID instead of an XDEL naming every id read (hundreds of arguments). Exact (no `~`), it removes the
+   * entries below the id just after `lastId`, which are exactly the entries the drainer read and inserted:
+   * - `readHops` reads from `-`, so it got every entry up to `lastId` that existed then;
+   * - XADD only ever adds ids above the highest id the stream has had (Redis refuses a lower explicit id, and `*` never
+   *   goes back, even when the clock does), so no entry up to `lastId` can appear after the read;
+   * - another instance's drainer that read some of the same entries trims only what it inserted too, and inserting
+   *   an entry twice is ON CONFLICT DO NOTHING; trimming what is already gone does nothing.
+   * The one way an entry at or below `lastId` could be added after the read is a new stream (the key deleted, or a
+   * failover to a replica that missed the newest entries) on a Redis whose clock is behind the old ids: the same
+   * failures already lose the entries the replica never had.
+   */
+  async ackHopsThrough(lastId: string): Promise<void> {
     this.assertOpen();
-    if (ids.length === 0) return;
-    await this.redis.xdel(this.hopsKey, ...ids);
+    await this.redis.xtrim(this.hopsKey, 'MINID', nextStreamId(lastId));
   }
 
   async ping(): Promise<boolean> {
@@ -336,17 +337,20 @@ function decodeStoredRecord(stored: string): { version: string; record: SessionR
   };
 }
 
-function parseHopFields(fields: string[]): HopRecord | null {
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] !== 'hop') continue;
-    try {
-      const hop = JSON.parse(fields[i + 1] as string) as unknown;
-      return typeof hop === 'object' && hop !== null ? (hop as HopRecord) : null;
-    } catch {
-      return null;
-    }
-  }
-  return null;
+/** the `hop` field of a stream entry; '' when it has none (an entry someone else wrote) */
+function hopField(fields: string[]): string {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'hop') return fields[i + 1] as string;
+  return '';
+}
+
+const MAX_STREAM_SEQ = 2n ** 64n - 1n;
+
+/** the smallest stream id above `id` (`<ms>-<seq>`, both unsigned 64-bit) */
+function nextStreamId(id: string): string {
+  const match = /^(\d+)-(\d+)$/.exec(id);
+  if (match === null) throw new RangeError(`not a stream entry id: ${id}`);
+  const seq = BigInt(match[2]!);
+  return seq === MAX_STREAM_SEQ ? `${BigInt(match[1]!) + 1n}-0` : `${match[1]}-${seq + 1n}`;
 }
 
 function delay(ms: number): Promise<void> {

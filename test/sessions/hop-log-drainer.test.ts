@@ -1,17 +1,21 @@
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Queryable } from '../../src/core/db.ts';
 import { createHopLogDrainer, type HopSource } from '../../src/sessions/hop-log-drainer.ts';
 import { MemorySessionStore } from '../../src/sessions/memory-session-store.ts';
-import type { HopRecord } from '../../src/sessions/session-store.ts';
+import { RedisSessionStore } from '../../src/sessions/redis-session-store.ts';
+import { hopRow, type HopEntry, type HopRecord, type SessionStore } from '../../src/sessions/session-store.ts';
 import { backends, type TestDb } from '../support/databases.ts';
 
+const REDIS_URL = process.env.REDIS_URL;
 const silent = pino({ level: 'silent' });
 let n = 0;
 
 function hopRecord(overrides: Partial<HopRecord> = {}): HopRecord {
   return {
-    sessionId: `ATUid_drain_${++n}`,
+    sessionId: `ATUid_drain_${process.pid}_${++n}`,
     seq: 1,
     phone: '254712000001',
     network: '63902',
@@ -26,18 +30,87 @@ function hopRecord(overrides: Partial<HopRecord> = {}): HopRecord {
   };
 }
 
-/** a real in-memory session store holding these hop records, each written as a hop writes it (open, then commit) */
+/** commits each hop record to the store as a hop does (open, then commit) */
+async function commitHops(store: SessionStore, hops: HopRecord[]): Promise<void> {
+  for (const hop of hops) {
+    const session = await store.open(hop.sessionId, hop.phone);
+    const record = { snapshot: null, lastText: hop.text, lastReply: hop.reply, seq: hop.seq, ended: false, phone: hop.phone, updatedAt: hop.at };
+    expect(await session!.commit(record, hop, 180)).toBe('committed');
+  }
+}
+
+/** a real in-memory session store holding these hop records */
 async function storeWith(...initial: HopRecord[]) {
   const store = new MemorySessionStore();
-  const push = async (...hops: HopRecord[]) => {
-    for (const hop of hops) {
-      const session = await store.open(hop.sessionId, hop.phone);
-      const record = { snapshot: null, lastText: hop.text, lastReply: hop.reply, seq: hop.seq, ended: false, phone: hop.phone, updatedAt: hop.at };
-      expect(await session!.commit(record, hop, 180)).toBe('committed');
-    }
-  };
+  const push = (...hops: HopRecord[]) => commitHops(store, hops);
   await push(...initial);
   return Object.assign(store, { push });
+}
+
+/** a hop log the drainer reads, on one of the stores */
+interface Feed {
+  source: HopSource;
+  /** what the store still holds */
+  left(): Promise<HopEntry[]>;
+  /** hops committed as a hop commits them */
+  push(...hops: HopRecord[]): Promise<void>;
+  /** an entry written by someone else: the previous version (camelCase records) or a stray writer */
+  pushRaw(json: string): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+const feeds: { name: string; make: () => Promise<Feed> }[] = [
+  {
+    name: 'memory store',
+    // the memory store only ever holds what its commits wrote: a raw entry is a committed placeholder shown as that text
+    make: async () => {
+      const store = new MemorySessionStore();
+      const shownAs = new Map<string, string>();
+      const left = async () => (await store.readHops(1_000_000)).map((e) => ({ id: e.id, json: shownAs.get(e.id) ?? e.json }));
+      return {
+        source: { readHops: async (max) => (await left()).slice(0, max), ackHopsThrough: (id) => store.ackHopsThrough(id) },
+        left,
+        push: (...hops) => commitHops(store, hops),
+        async pushRaw(json) {
+          await commitHops(store, [hopRecord()]);
+          shownAs.set((await store.readHops(1_000_000)).at(-1)!.id, json);
+        },
+        cleanup: () => store.close(),
+      };
+    },
+  },
+];
+if (REDIS_URL) {
+  feeds.push({
+    name: 'redis store',
+    make: async () => {
+      const prefix = `test:drain:${randomUUID()}:`;
+      const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+      const store = new RedisSessionStore(client, { prefix });
+      const admin = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+      return {
+        source: store,
+        left: () => store.readHops(1_000_000),
+        push: (...hops) => commitHops(store, hops),
+        async pushRaw(json) {
+          // an entry without a hop field is read as ''
+          await (json === '' ? admin.xadd(`${prefix}hops`, '*', 'other', 'x') : admin.xadd(`${prefix}hops`, '*', 'hop', json));
+        },
+        async cleanup() {
+          await admin.del(`${prefix}hops`);
+          await store.close();
+          admin.disconnect();
+        },
+      };
+    },
+  });
+}
+
+/** a logger whose error lines the test reads */
+function errorLog(): { logger: Logger; errors: Record<string, unknown>[] } {
+  const errors: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line) as Record<string, unknown>) });
+  return { logger, errors };
 }
 
 describe.each(backends)('the hop log drainer on $name', (backend) => {
@@ -50,34 +123,154 @@ describe.each(backends)('the hop log drainer on $name', (backend) => {
   const rowsOf = (sessionId: string) =>
     t.db.query<Record<string, unknown>>('SELECT * FROM ussd_hops WHERE session_id = $1 ORDER BY seq', [sessionId]);
 
-  it('moves hop records into ussd_hops in one batch and acks them after the insert', async () => {
-    const a = hopRecord();
-    const b = { ...a, seq: 2, text: '1*2*100', input: '100', reply: 'END Bet placed', state: 'bet.placed', latencyMs: 30, at: a.at + 5_000 };
-    const store = await storeWith(a, b);
-    const drainer = createHopLogDrainer({ store, db: t.db, logger: silent });
-    expect(await drainer.drainOnce()).toBe(2);
-    expect(await store.readHops(10)).toEqual([]);
-    const { rows } = await rowsOf(a.sessionId);
-    expect(rows.map((r) => ({ ...r, id: undefined, at: new Date(r.at as string).getTime() }))).toEqual([
-      expect.objectContaining({ session_id: a.sessionId, seq: 1, phone: a.phone, network: '63902', service_code: '*290*290#', text: '1*2', input: '2', reply: 'CON Stake?', state: 'bet.stake', latency_ms: 12, at: a.at }),
-      expect.objectContaining({ seq: 2, text: '1*2*100', input: '100', reply: 'END Bet placed', state: 'bet.placed', latency_ms: 30, at: b.at }),
-    ]);
-    expect(await drainer.drainOnce()).toBe(0);
-  });
+  /** the session's rows with every column but id, `at` as epoch ms */
+  const columnsOf = async (sessionId: string) =>
+    (await rowsOf(sessionId)).rows.map(({ id: _id, at, ...columns }) => ({ ...columns, at: new Date(at as string).getTime() }));
 
-  it('a re-drain of records already inserted is harmless (ack lost after commit)', async () => {
-    const hop = hopRecord();
-    const inner = await storeWith(hop);
-    let ackFails = true;
-    const store: HopSource = {
-      readHops: (max) => inner.readHops(max),
-      ackHops: (ids) => (ackFails ? Promise.reject(new Error('redis blip')) : inner.ackHops(ids)),
+  /** the columns a hop record's row should have */
+  const expectedColumns = (hop: HopRecord) => ({ ...hopRow(hop), at: hop.at });
+
+  describe.each(feeds)('fed by the $name', ({ make }) => {
+    let feed: Feed;
+    beforeEach(async () => {
+      feed = await make();
+    });
+    afterEach(() => feed.cleanup());
+
+    /** the database, with every query it is sent */
+    const recording = () => {
+      const queries: { sql: string; params: readonly unknown[] | undefined }[] = [];
+      const db: Queryable = {
+        query: (sql, params) => {
+          queries.push({ sql, params });
+          return t.db.query(sql, params);
+        },
+        exec: (sql) => t.db.exec(sql),
+      };
+      return { db, queries };
     };
-    const drainer = createHopLogDrainer({ store, db: t.db, logger: silent });
-    await expect(drainer.drainOnce()).rejects.toThrow('redis blip');
-    ackFails = false;
-    expect(await drainer.drainOnce()).toBe(1);
-    expect((await rowsOf(hop.sessionId)).rows).toHaveLength(1);
+
+    it('inserts exactly the rows the hops were committed as, in one statement, and acks them', async () => {
+      const a = hopRecord({ latencyMs: 0 });
+      const b = { ...a, seq: 2, text: '1*2*100', input: '100', reply: 'END Bet placed\nRef BX1', state: 'bet.placed', latencyMs: 30, at: a.at + 5_007 };
+      await feed.push(a, b);
+      const { db, queries } = recording();
+      expect(await createHopLogDrainer({ store: feed.source, db, logger: silent }).drainOnce()).toBe(2);
+      expect(queries).toHaveLength(1);
+      expect(await feed.left()).toEqual([]);
+      expect(await columnsOf(a.sessionId)).toEqual([expectedColumns(a), expectedColumns(b)]);
+    });
+
+    it('hands PostgreSQL the entries joined as they are stored, never parsed and written again', async () => {
+      const hop = hopRecord();
+      const { seq, ...rest } = hopRow(hop);
+      // spacing and key order JSON.stringify would not reproduce
+      const stored = `{ ${JSON.stringify(rest).slice(1, -1)}, "seq": ${seq} }`;
+      await feed.pushRaw(stored);
+      const { db, queries } = recording();
+      expect(await createHopLogDrainer({ store: feed.source, db, logger: silent }).drainOnce()).toBe(1);
+      expect(queries.map((q) => q.params)).toEqual([[`[${stored}]`]]);
+      expect(await columnsOf(hop.sessionId)).toEqual([expectedColumns(hop)]);
+    });
+
+    it('drains records the previous version left (camelCase HopRecords) alongside new ones', async () => {
+      const old = hopRecord({ latencyMs: 7.6, at: Date.UTC(2026, 10, 25, 11, 59, 58, 250) });
+      const current = hopRecord();
+      await feed.pushRaw(JSON.stringify(old));
+      await feed.push(current);
+      expect(await createHopLogDrainer({ store: feed.source, db: t.db, logger: silent }).drainOnce()).toBe(2);
+      expect(await feed.left()).toEqual([]);
+      expect(await columnsOf(old.sessionId)).toEqual([{ ...expectedColumns(old), latency_ms: 8 }]);
+      expect(await columnsOf(current.sessionId)).toEqual([expectedColumns(current)]);
+    });
+
+    it('drops and logs an unreadable entry without losing its neighbours', async () => {
+      const before = hopRecord();
+      const after = hopRecord();
+      const unreadable = [
+        '{not json',
+        '',
+        '42',
+        JSON.stringify({ session_id: 'ATUid_x', phone: '254712000001' }),
+        JSON.stringify({ ...hopRow(hopRecord()), seq: 0 }),
+      ];
+      await feed.push(before);
+      for (const json of unreadable) await feed.pushRaw(json);
+      await feed.push(after);
+      const log = errorLog();
+      expect(await createHopLogDrainer({ store: feed.source, db: t.db, logger: log.logger }).drainOnce()).toBe(7);
+      expect(await feed.left()).toEqual([]);
+      expect(await columnsOf(before.sessionId)).toEqual([expectedColumns(before)]);
+      expect(await columnsOf(after.sessionId)).toEqual([expectedColumns(after)]);
+      expect(log.errors.map((e) => [e.msg, e.entry])).toEqual(
+        unreadable.map((json) => ['unreadable hop record dropped from the hop log', json]),
+      );
+    });
+
+    it('drops and logs only the row of a value PostgreSQL cannot hold (a NUL in the text the aggregator sent)', async () => {
+      const before = hopRecord();
+      const nul = hopRecord({ text: '1*\u00002', input: '\u00002' });
+      const after = hopRecord();
+      await feed.push(before, nul, after);
+      const log = errorLog();
+      expect(await createHopLogDrainer({ store: feed.source, db: t.db, logger: log.logger }).drainOnce()).toBe(3);
+      expect(await feed.left()).toEqual([]);
+      expect(await columnsOf(before.sessionId)).toEqual([expectedColumns(before)]);
+      expect(await columnsOf(after.sessionId)).toEqual([expectedColumns(after)]);
+      expect(await columnsOf(nul.sessionId)).toEqual([]);
+      expect(log.errors).toEqual([expect.objectContaining({ msg: 'hop record PostgreSQL cannot store dropped from the hop log', row: hopRow(nul) })]);
+    });
+
+    it('acks exactly what it read: a hop committed while the batch was being inserted stays for the next drain', async () => {
+      const read = [hopRecord(), hopRecord()];
+      const during = hopRecord();
+      await feed.push(...read);
+      const db: Queryable = {
+        query: async (sql, params) => {
+          await feed.push(during);
+          return t.db.query(sql, params);
+        },
+        exec: (sql) => t.db.exec(sql),
+      };
+      expect(await createHopLogDrainer({ store: feed.source, db, logger: silent }).drainOnce()).toBe(2);
+      const left = await feed.left();
+      expect(left.map((e) => (JSON.parse(e.json) as { session_id: string }).session_id)).toEqual([during.sessionId]);
+      expect(await createHopLogDrainer({ store: feed.source, db: t.db, logger: silent }).drainOnce()).toBe(1);
+      expect(await columnsOf(during.sessionId)).toEqual([expectedColumns(during)]);
+    });
+
+    it('keeps every entry when the insert fails (database down), also a batch the careful path would take', async () => {
+      const hops = [hopRecord(), hopRecord()];
+      const old = hopRecord();
+      await feed.push(hops[0]!);
+      await feed.pushRaw(JSON.stringify(old));
+      await feed.pushRaw('{not json');
+      await feed.push(hops[1]!);
+      const stored = await feed.left();
+      const broken: Queryable = { query: () => Promise.reject(new Error('database down')), exec: () => Promise.resolve() };
+      const log = errorLog();
+      await expect(createHopLogDrainer({ store: feed.source, db: broken, logger: log.logger }).drainOnce()).rejects.toThrow('database down');
+      expect(await feed.left()).toEqual(stored);
+      // nothing was dropped, so nothing is said to be
+      expect(log.errors).toEqual([]);
+      expect(await createHopLogDrainer({ store: feed.source, db: t.db, logger: silent }).drainOnce()).toBe(4);
+      for (const hop of [...hops, old]) expect(await columnsOf(hop.sessionId)).toEqual([expectedColumns(hop)]);
+    });
+
+    it('a re-drain of records already inserted is harmless (ack lost after commit)', async () => {
+      const hop = hopRecord();
+      await feed.push(hop);
+      let ackFails = true;
+      const store: HopSource = {
+        readHops: (max) => feed.source.readHops(max),
+        ackHopsThrough: (id) => (ackFails ? Promise.reject(new Error('redis blip')) : feed.source.ackHopsThrough(id)),
+      };
+      const drainer = createHopLogDrainer({ store, db: t.db, logger: silent });
+      await expect(drainer.drainOnce()).rejects.toThrow('redis blip');
+      ackFails = false;
+      expect(await drainer.drainOnce()).toBe(1);
+      expect(await columnsOf(hop.sessionId)).toEqual([expectedColumns(hop)]);
+    });
   });
 
   /** the monthly child each of the session's rows is stored in, by seq */
@@ -165,15 +358,6 @@ describe.each(backends)('the hop log drainer on $name', (backend) => {
     });
     expect(await drained).toBe(1);
     expect((await childrenOf(t.db, hop.sessionId)).map((r) => r.part)).toEqual(['ussd_hops_2041_05']);
-  });
-
-  it('keeps the records in the store when the insert fails', async () => {
-    const hop = hopRecord();
-    const store = await storeWith(hop);
-    const broken: Queryable = { query: () => Promise.reject(new Error('database down')), exec: () => Promise.resolve() };
-    await expect(createHopLogDrainer({ store, db: broken, logger: silent }).drainOnce()).rejects.toThrow('database down');
-    expect((await store.readHops(10)).map((x) => x.hop)).toEqual([hop]);
-    expect(await createHopLogDrainer({ store, db: t.db, logger: silent }).drainOnce()).toBe(1);
   });
 
   it('runs on an interval and drains what is left when stopped', async () => {

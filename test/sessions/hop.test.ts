@@ -18,6 +18,7 @@ import { RedisSessionStore } from '../../src/sessions/redis-session-store.ts';
 import type { SessionStore } from '../../src/sessions/session-store.ts';
 import { testClock, type TestClock } from '../support/core.ts';
 import { fakeConversation, type FakeConversation } from './hop-fake-conversation.ts';
+import { hop as hopRecord, rowsOf } from './session-store.contract.ts';
 
 const REDIS_URL = process.env.REDIS_URL;
 
@@ -120,7 +121,7 @@ describe.each(stores)('the hop pipeline on the $name store', ({ make }) => {
   afterEach(() => h.cleanup());
 
   const hop = (sid: string, text: string, phone?: string) => handleHop(deps, hopReq(sid, text, phone));
-  const hopsOf = async (sid: string) => (await h.store.readHops(1000)).map((x) => x.hop).filter((x) => x.sessionId === sid);
+  const hopsOf = async (sid: string) => rowsOf(await h.store.readHops(1000)).filter((x) => x.session_id === sid);
   /** the session's record, read under its lock without changing anything */
   const recordOf = async (sid: string) => {
     const s = await h.store.open(sid, NOBODY);
@@ -151,18 +152,18 @@ describe.each(stores)('the hop pipeline on the $name store', ({ make }) => {
     expect(record).toMatchObject({ lastText: '', lastReply: `CON ${reply.screen}`, seq: 1, ended: false, phone: PHONE, state: 'home' });
     const [entry] = await hopsOf(sid);
     expect(entry).toMatchObject({
-      sessionId: sid,
+      session_id: sid,
       seq: 1,
       phone: PHONE,
       network: '63902',
-      serviceCode: '*290*290#',
+      service_code: '*290*290#',
       text: '',
       input: '',
       reply: `CON ${reply.screen}`,
       state: 'home',
-      at: h.clock().getTime(),
+      at: h.clock().toISOString(),
     });
-    expect(entry!.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(entry!.latency_ms).toBeGreaterThanOrEqual(0);
   });
 
   it('feeds only the input after the handled text', async () => {
@@ -299,7 +300,7 @@ describe.each(stores)('the hop pipeline on the $name store', ({ make }) => {
       h.clock.advance(181_000);
     } else {
       const s = await h.store.open(sid, PHONE);
-      await s!.commit(s!.record!, (await hopsOf(sid))[0]!, 0.05);
+      await s!.commit(s!.record!, hopRecord({ sessionId: sid, seq: 3 }), 0.05);
       await new Promise((r) => setTimeout(r, 120));
     }
     expect(await recordOf(sid)).toBeNull();

@@ -11,7 +11,15 @@
  * short real waits.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HopRecord, ResumeChange, SessionRecord, SessionStore } from '../../src/sessions/session-store.ts';
+import {
+  hopRow,
+  type HopEntry,
+  type HopRecord,
+  type HopRow,
+  type ResumeChange,
+  type SessionRecord,
+  type SessionStore,
+} from '../../src/sessions/session-store.ts';
 
 export interface SessionStoreHarness {
   store: SessionStore;
@@ -51,6 +59,11 @@ export function hop(overrides: Partial<HopRecord> = {}): HopRecord {
     at: 1_732_500_000_000,
     ...overrides,
   };
+}
+
+/** the rows the entries hold (each entry is a row's JSON) */
+export function rowsOf(entries: HopEntry[]): HopRow[] {
+  return entries.map((e) => JSON.parse(e.json) as HopRow);
 }
 
 /** a phone that never has an offer: opening a new session with it takes nothing */
@@ -103,8 +116,7 @@ export function runSessionStoreContract(name: string, makeStore: () => Promise<S
       return s!.resume;
     };
 
-    const hopsOf = async (id: string): Promise<HopRecord[]> =>
-      (await store.readHops(1_000)).map((x) => x.hop).filter((x) => x.sessionId === id);
+    const hopsOf = async (id: string): Promise<HopRow[]> => rowsOf(await store.readHops(1_000)).filter((x) => x.session_id === id);
 
     beforeEach(async () => {
       h = await makeStore();
@@ -454,7 +466,6 @@ export function runSessionStoreContract(name: string, makeStore: () => Promise<S
     describe('hop log', () => {
       it('is empty initially', async () => {
         expect(await store.readHops(10)).toEqual([]);
-        await store.ackHops([]);
         expect(await store.readHops(0)).toEqual([]);
       });
 
@@ -472,29 +483,67 @@ export function runSessionStoreContract(name: string, makeStore: () => Promise<S
           await s!.commit(record({ seq: x.seq, lastText: x.text, lastReply: x.reply, phone: x.phone }), x, 180);
           // the record and its hop are visible together right after the commit
           const read = await store.readHops(100);
-          expect(read.at(-1)?.hop).toEqual(x);
+          expect(rowsOf(read).at(-1)).toEqual(hopRow(x));
           expect((await peek(x.sessionId))?.seq).toBe(x.seq);
         }
         const read = await store.readHops(100);
-        expect(read.map((x) => x.hop)).toEqual(hops);
+        expect(rowsOf(read)).toEqual(hops.map(hopRow));
         expect(new Set(read.map((x) => x.id)).size).toBe(hops.length);
       });
 
-      it('drains oldest first and acked records are gone exactly once', async () => {
+      it('stores each hop as its ussd_hops row: snake_case, `at` as an ISO time, latency a whole non-negative number', async () => {
+        const id = sid();
+        await put(id, record({ seq: 4 }), { hop: { latencyMs: 12.6, at: Date.UTC(2026, 10, 25, 12, 30, 0, 5) } });
+        const [entry] = await store.readHops(10);
+        expect(JSON.parse(entry!.json)).toEqual({
+          session_id: id,
+          seq: 4,
+          phone: '+254712345678',
+          network: 'Safaricom',
+          service_code: '*384*123#',
+          text: '1',
+          input: '1',
+          reply: 'CON Karibu',
+          state: 'menu',
+          latency_ms: 13,
+          at: '2026-11-25T12:30:00.005Z',
+        });
+      });
+
+      it('drains oldest first; a read again returns the same entries until they are acked', async () => {
         const id = sid();
         for (let seq = 1; seq <= 5; seq++) await put(id, record({ seq }));
         const first = await store.readHops(3);
-        expect(first.map((x) => x.hop.seq)).toEqual([1, 2, 3]);
+        expect(rowsOf(first).map((x) => x.seq)).toEqual([1, 2, 3]);
         // not acked yet: read again returns the same records (at-least-once for a crashed drainer)
-        expect((await store.readHops(3)).map((x) => x.id)).toEqual(first.map((x) => x.id));
-        await store.ackHops(first.map((x) => x.id));
+        expect(await store.readHops(3)).toEqual(first);
+        await store.ackHopsThrough(first.at(-1)!.id);
         const second = await store.readHops(10);
-        expect(second.map((x) => x.hop.seq)).toEqual([4, 5]);
-        // acking again (or acking unknown ids) is harmless
-        await store.ackHops(first.map((x) => x.id));
-        expect((await store.readHops(10)).map((x) => x.hop.seq)).toEqual([4, 5]);
-        await store.ackHops(second.map((x) => x.id));
+        expect(rowsOf(second).map((x) => x.seq)).toEqual([4, 5]);
+        // acking again is harmless
+        await store.ackHopsThrough(first.at(-1)!.id);
+        expect(await store.readHops(10)).toEqual(second);
+        await store.ackHopsThrough(second.at(-1)!.id);
         expect(await store.readHops(10)).toEqual([]);
+      });
+
+      it('an ack removes exactly the entries read: not one appended after the read', async () => {
+        const id = sid();
+        for (let seq = 1; seq <= 3; seq++) await put(id, record({ seq }));
+        const read = await store.readHops(10);
+        // committed while the drainer was inserting what it read
+        for (let seq = 4; seq <= 5; seq++) await put(id, record({ seq }));
+        await store.ackHopsThrough(read.at(-1)!.id);
+        expect(rowsOf(await store.readHops(10)).map((x) => x.seq)).toEqual([4, 5]);
+      });
+
+      it('an ack of a part of the entries leaves the rest', async () => {
+        const id = sid();
+        for (let seq = 1; seq <= 12; seq++) await put(id, record({ seq }));
+        // ids compare as ids, not as text ('10-0' is not below '9-0')
+        const read = await store.readHops(9);
+        await store.ackHopsThrough(read.at(-1)!.id);
+        expect(rowsOf(await store.readHops(10)).map((x) => x.seq)).toEqual([10, 11, 12]);
       });
 
       it('hop records outlive the session record', async () => {
@@ -502,7 +551,7 @@ export function runSessionStoreContract(name: string, makeStore: () => Promise<S
         await put(id, record(), { ttlSeconds: 0.1 });
         await elapse(200);
         expect(await peek(id)).toBeNull();
-        expect((await store.readHops(10)).map((x) => x.hop.sessionId)).toEqual([id]);
+        expect(rowsOf(await store.readHops(10)).map((x) => x.session_id)).toEqual([id]);
       });
     });
 
@@ -660,6 +709,7 @@ export function runSessionStoreContract(name: string, makeStore: () => Promise<S
         await expect(store.open(sid(), NOBODY)).rejects.toThrow();
         await expect(held!.commit(record(), hop(), 180)).rejects.toThrow();
         await expect(store.readHops(10)).rejects.toThrow();
+        await expect(store.ackHopsThrough('1-0')).rejects.toThrow();
         await store.close(); // closing twice is fine
       });
     });

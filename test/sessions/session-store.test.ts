@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemorySessionStore } from '../../src/sessions/memory-session-store.ts';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store.ts';
-import { hop, record, runSessionStoreContract } from './session-store.contract.ts';
+import { hopRow } from '../../src/sessions/session-store.ts';
+import { hop, record, rowsOf, runSessionStoreContract } from './session-store.contract.ts';
 
 const REDIS_URL = process.env.REDIS_URL;
 
@@ -68,6 +69,21 @@ async function rawMonitor(url: string, onEvent: (source: string, args: string[])
   return () => socket.destroy();
 }
 
+// ------------------------------------------------------------------ hop rows
+
+describe('the row a hop is logged as', () => {
+  it('writes `at` exactly as toISOString does, for times in the same second, in other seconds and out of order', () => {
+    const now = Date.UTC(2026, 10, 25, 23, 59, 59, 998);
+    const times = [now, now + 1, now + 2, now + 1_001, now - 5, 0, 1, 999, 1_000, 951_782_400_000, now + 86_400_000, 253_402_300_799_999];
+    for (const at of times) expect(hopRow(hop({ at })).at).toBe(new Date(at).toISOString());
+  });
+
+  it('writes a time toISOString writes differently as it does (before 1970, from year 10000), and an invalid one as the epoch', () => {
+    for (const at of [-1, -86_400_001, 253_402_300_800_000, 1_732_500_000_000.7]) expect(hopRow(hop({ at })).at).toBe(new Date(at).toISOString());
+    for (const at of [Number.NaN, Number.POSITIVE_INFINITY, 9e15]) expect(hopRow(hop({ at })).at).toBe('1970-01-01T00:00:00.000Z');
+  });
+});
+
 // ------------------------------------------------------------------ memory
 
 runSessionStoreContract('memory', async () => {
@@ -126,7 +142,7 @@ describe('MemorySessionStore specifics', () => {
   it('maxHops drops the oldest hop records', async () => {
     const store = new MemorySessionStore({ maxHops: 3 });
     for (let seq = 1; seq <= 5; seq++) await commitOn(store, 's1', seq);
-    expect((await store.readHops(10)).map((x) => x.hop.seq)).toEqual([3, 4, 5]);
+    expect(rowsOf(await store.readHops(10)).map((x) => x.seq)).toEqual([3, 4, 5]);
   });
 
   it('rejects a record that is not JSON-serialisable and writes nothing', async () => {
@@ -237,7 +253,7 @@ describe.runIf(REDIS_URL !== undefined && REDIS_URL !== '')('redis', () => {
       expect(JSON.parse((await admin.get(`${prefix}resume:+254711000111`))!)).toEqual({ v: 1 });
       const entries = await admin.xrange(`${prefix}hops`, '-', '+');
       expect(entries).toHaveLength(1);
-      expect(entries[0]![1]).toEqual(['hop', JSON.stringify(x)]);
+      expect(entries[0]![1]).toEqual(['hop', JSON.stringify(hopRow(x))]);
       await held!.release();
       expect(await admin.exists(`${prefix}lock:ATUid_k`)).toBe(0);
     });
@@ -366,21 +382,54 @@ describe.runIf(REDIS_URL !== undefined && REDIS_URL !== '')('redis', () => {
       const len = await admin.xlen(`${prefix}hops`);
       expect(len).toBeGreaterThanOrEqual(10);
       expect(len).toBeLessThan(400);
-      const hops = await store.readHops(1_000);
-      expect(hops.at(-1)?.hop.seq).toBe(400);
+      const hops = rowsOf(await store.readHops(1_000));
+      expect(hops.at(-1)?.seq).toBe(400);
     });
 
     it('rejects an invalid maxHops', () => {
       expect(() => new RedisSessionStore(admin, { maxHops: 0 })).toThrow(RangeError);
     });
 
-    it('drops malformed stream entries instead of returning them forever', async () => {
+    it('returns entries as stored, unparsed: one without a hop field as an empty string', async () => {
       const { store, prefix } = makeStore();
-      await admin.xadd(`${prefix}hops`, '*', 'junk', 'x');
+      const junk = await admin.xadd(`${prefix}hops`, '*', 'junk', 'x');
       await commitOn(store, 'ATUid_j', 1);
-      await admin.xadd(`${prefix}hops`, '*', 'hop', '{not json');
-      expect((await store.readHops(10)).map((x) => x.hop.sessionId)).toEqual(['ATUid_j']);
-      expect(await admin.xlen(`${prefix}hops`)).toBe(1);
+      const bad = await admin.xadd(`${prefix}hops`, '*', 'hop', '{not json');
+      const read = await store.readHops(10);
+      const committed = hopRow(hop({ sessionId: 'ATUid_j', seq: 1, phone: '+254700000000' }));
+      expect(read.map((x) => x.json)).toEqual(['', JSON.stringify(committed), '{not json']);
+      expect([read[0]!.id, read[2]!.id]).toEqual([junk, bad]);
+      // the drainer deals with them (drops them, then acks them with the rest); reading alone removes nothing
+      expect(await admin.xlen(`${prefix}hops`)).toBe(3);
+    });
+
+    it('acks with one XTRIM MINID, whatever the number of entries read', async () => {
+      const { store, client, prefix } = makeStore();
+      for (let seq = 1; seq <= 50; seq++) await commitOn(store, 'ATUid_x', seq);
+      const read = await store.readHops(40);
+      const sent: unknown[][] = [];
+      const send = client.sendCommand.bind(client);
+      const spy = vi.spyOn(client, 'sendCommand').mockImplementation((command, stream) => {
+        sent.push([command.name, ...command.args.map(String)]);
+        return send(command, stream);
+      });
+      try {
+        await store.ackHopsThrough(read.at(-1)!.id);
+      } finally {
+        spy.mockRestore();
+      }
+      const [ms, seq] = read.at(-1)!.id.split('-');
+      expect(sent).toEqual([['xtrim', `${prefix}hops`, 'MINID', `${ms}-${Number(seq) + 1}`]]);
+      expect(rowsOf(await store.readHops(100)).map((x) => x.seq)).toEqual([41, 42, 43, 44, 45, 46, 47, 48, 49, 50]);
+    });
+
+    it('acks an entry whose id has the highest sequence number of its millisecond', async () => {
+      const { store, prefix } = makeStore();
+      await admin.xadd(`${prefix}hops`, '5-18446744073709551615', 'hop', '{}');
+      await admin.xadd(`${prefix}hops`, '6-0', 'hop', '{}');
+      const [first] = await store.readHops(1);
+      await store.ackHopsThrough(first!.id);
+      expect((await store.readHops(10)).map((x) => x.id)).toEqual(['6-0']);
     });
   });
 
@@ -404,7 +453,7 @@ describe.runIf(REDIS_URL !== undefined && REDIS_URL !== '')('redis', () => {
           await bounded(store.open('ATUid_down', '+254700000000'));
           await bounded(store.open('ATUid_down', '+254700000000', { waitMs: 100 }));
           await bounded(store.readHops(10));
-          await bounded(store.ackHops(['1-0']));
+          await bounded(store.ackHopsThrough('1-0'));
           expect(await store.ping()).toBe(false);
         } finally {
           await store.close();
