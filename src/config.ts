@@ -36,7 +36,7 @@ export const ConfigSchema = z.object({
   // short: under load each drain then moves ~150 hops, not ~600, so it never holds the event loop for long
   HOP_DRAIN_MS: z.coerce.number().int().min(10).max(60_000).default(50),
   // records this instance keeps after committing them, so a session's next hop neither reads nor restores it again
-  SESSION_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+  SESSION_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(1_000),
   TERMS_URL: z.preprocess(emptyAsUnset, z.string().min(1).max(60).optional()),
   SUPPORT_PHONE: z.preprocess(emptyAsUnset, z.string().min(1).max(20).optional()),
   // payments (whole shillings)

@@ -61,7 +61,7 @@ export interface MemorySessionStoreOptions {
   now?: () => number;
   /** when set, the oldest hop records are dropped beyond this many (default: unbounded) */
   maxHops?: number;
-  /** how many recently committed records are handed back without parsing (default 10,000; 0 = none) */
+  /** how many recently committed records are handed back without parsing (default 1,000; 0 = none) */
   recentRecords?: number;
 }
 

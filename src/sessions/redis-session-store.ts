@@ -136,7 +136,7 @@ export interface RedisSessionStoreOptions {
    * Default: unbounded.
    */
   maxHops?: number;
-  /** how many recently committed records this instance keeps to skip re-reading them (default 10,000; 0 = none) */
+  /** how many recently committed records this instance keeps to skip re-reading them (default 1,000; 0 = none) */
   recentRecords?: number;
 }
 

@@ -20,6 +20,14 @@ describe('the records an instance keeps between hops', () => {
     expect(Object.isFrozen((kept.snapshot as { context: { picks: object[] } }).context.picks[0])).toBe(true);
   });
 
+  it('lets an ended session go instead of keeping it, also when an earlier hop of it was kept', () => {
+    const recent = new RecentRecords(5);
+    recent.keep('a', 'v1', record({ seq: 1 }));
+    const ended = recent.keep('a', 'v2', record({ seq: 2, ended: true }));
+    expect(recent.get('a')).toBeUndefined();
+    expect(ended).toMatchObject({ seq: 2, ended: true });
+  });
+
   it('forgets a session on request', () => {
     const recent = new RecentRecords(5);
     recent.keep('a', 'v1', record());
