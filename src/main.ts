@@ -157,7 +157,7 @@ export async function startGateway(config: Config, parts: GatewayParts = {}): Pr
       { name: 'database', check: async () => (await db.query('SELECT 1 AS up')).rows.length === 1 },
       { name: 'sessions', check: () => store.ping() },
     ],
-    routers: [createUssdRouter({ db, clock, logger }), sms.router, paymentsModule.router, adminRouter],
+    routers: [createUssdRouter({ db, clock, logger, sessionEnded: (id) => store.forgetKept(id) }), sms.router, paymentsModule.router, adminRouter],
   });
   // the USSD hop, our one hot path, is answered before Koa; every other request goes through the app
   const server = createServer(createAtHopListener({ handleHop: (req) => handleHop(hopDeps, req), logger }, app.callback()));

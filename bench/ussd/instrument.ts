@@ -189,6 +189,7 @@ export function timedStore(inner: SessionStore, c: HopCounters): SessionStore {
     },
     readHops: async (max) => (await timed('readHops (drainer)', () => inner.readHops(max))).value,
     ackHopsThrough: async (lastId) => (await timed('ackHops (drainer)', () => inner.ackHopsThrough(lastId))).value,
+    forgetKept: (sessionId) => inner.forgetKept(sessionId),
     ping: () => inner.ping(),
     close: () => inner.close(),
   };

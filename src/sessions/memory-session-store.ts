@@ -137,6 +137,10 @@ export class MemorySessionStore implements SessionStore {
     this.hops.splice(0, kept === -1 ? this.hops.length : kept);
   }
 
+  forgetKept(sessionId: string): void {
+    this.recent.forget(sessionId);
+  }
+
   async ping(): Promise<boolean> {
     return !this.closed;
   }

@@ -229,6 +229,10 @@ export class RedisSessionStore implements SessionStore {
     await this.redis.xtrim(this.hopsKey, 'MINID', nextStreamId(lastId));
   }
 
+  forgetKept(sessionId: string): void {
+    this.recent.forget(sessionId);
+  }
+
   async ping(): Promise<boolean> {
     if (this.closed) return false;
     try {

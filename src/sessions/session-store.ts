@@ -165,6 +165,11 @@ export interface SessionStore {
    * at the oldest entry and entries are only ever appended with higher ids, so these are exactly the entries read
    */
   ackHopsThrough(lastId: string): Promise<void>;
+  /**
+   * Lets go of what this instance keeps of the session (its last record, and the live menu machine resting on it):
+   * for a session the aggregator says has ended. The stored record is left as it is; a later hop just reads it.
+   */
+  forgetKept(sessionId: string): void;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -132,6 +132,24 @@ describe.each(appVariants)('USSD routes on $name', (variant) => {
     });
   });
 
+  it('lets go of the session it kept once AT reports it ended; a late hop is still answered from the store', async () => {
+    const form = hopForm();
+    const first = await app.post(form);
+    expect(first.body).toMatch(/^CON /);
+    const peek = async () => {
+      const s = await app.store.open(form.sessionId, form.phoneNumber);
+      await s!.release();
+      return s!.record;
+    };
+    const kept = await peek();
+    expect(await peek()).toBe(kept);
+    expect(await app.postEnd({ sessionId: form.sessionId, phoneNumber: form.phoneNumber, status: 'Incomplete' })).toMatchObject({ status: 200 });
+    const read = await peek();
+    expect(read).not.toBe(kept);
+    expect(read).toEqual(kept);
+    expect((await app.post(form)).body).toBe(first.body);
+  });
+
   it('rejects a malformed session-end notification with the reason', async () => {
     const res = await app.postEnd({ sessionId: 'ATUid_x', phoneNumber: '+254712300004', status: 'Maybe' });
     expect(res.status).toBe(400);

@@ -158,6 +158,16 @@ export function runSessionStoreContract(name: string, makeStore: () => Promise<S
         expect(((await peek(id))?.snapshot as { status: string }).status).toBe('active');
       });
 
+      it('lets go of the record it kept once told the session ended, and reads it from the store again', async () => {
+        const id = sid();
+        const r = record();
+        await put(id, r);
+        store.forgetKept(id);
+        const loaded = await peek(id);
+        expect(loaded).not.toBe(r);
+        expect(loaded).toEqual(record());
+      });
+
       it('reads the record again once another instance committed the session', async () => {
         const other = h.second ?? store;
         const id = sid();

@@ -2,7 +2,8 @@
  * Africa's Talking USSD callbacks on the Koa app. The hop itself, `POST /ussd/africastalking`, is answered before Koa
  * (at-hop-listener.ts); what is left here is cold.
  *
- *   POST /ussd/africastalking/events  session-end notification → stored in ussd_session_ends → 200
+ *   POST /ussd/africastalking/events  session-end notification → stored in ussd_session_ends → 200; the instance
+ *                                      lets go of what it keeps of that session (`sessionEnded`)
  *
  * A malformed notification gets a 400 JSON `{ error, message }` naming the field.
  */
@@ -18,6 +19,11 @@ export interface UssdRoutesDeps {
   db: Queryable;
   clock: Clock;
   logger: Logger;
+  /**
+   * told the id of every session AT reports as ended. Sessions that stop at a CON screen (the player read their
+   * balance and hung up) are the common case, and only this notification says they are over.
+   */
+  sessionEnded?: (sessionId: string) => void;
 }
 
 export const AT_EVENTS_PATH = '/ussd/africastalking/events';
@@ -76,6 +82,7 @@ export function createUssdRouter(deps: UssdRoutesDeps): Router {
     }
     // a database failure falls through to the app's 500: AT re-posts until it gets a 200, so nothing is lost
     await insertSessionEnd(deps.db, parsed.sessionEnd, deps.clock());
+    deps.sessionEnded?.(parsed.sessionEnd.sessionId);
     ctx.status = 200;
     ctx.type = 'text/plain';
     ctx.body = 'OK';
