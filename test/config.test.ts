@@ -4,7 +4,7 @@ import { coreSettings, loadConfig } from '../src/config.ts';
 describe('configuration', () => {
   it('runs on embedded defaults with nothing set', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ PORT: 3000, DATA_DIR: './data', EVENT_INTERVAL_SECONDS: 120, ROUNDS_AHEAD: 3, SESSION_CACHE_SIZE: 10_000 });
+    expect(config).toMatchObject({ PORT: 3000, DATA_DIR: './data', EVENT_INTERVAL_SECONDS: 120, ROUNDS_AHEAD: 3, SESSION_CACHE_SIZE: 1_000 });
     expect(config.DATABASE_URL).toBeUndefined();
     expect(coreSettings(config)).toMatchObject({
       minStake: 20_00,
