@@ -109,6 +109,13 @@ describe('parseAtHop', () => {
     expect(parseAtHop({ ...firstHop, sessionId: 'x'.repeat(100), text: '1'.repeat(1000) }).ok).toBe(true);
   });
 
+  it('rejects control characters, which no keypad types and PostgreSQL cannot store (NUL), but not in a valid hop', () => {
+    expect(reasonOf({ ...firstHop, text: '1*\u00002' })).toBe('text: contains control characters');
+    expect(reasonOf({ ...firstHop, sessionId: 'ATUid_\u001b1' })).toBe('sessionId: contains control characters');
+    expect(reasonOf({ ...firstHop, serviceCode: '*290#\u007f' })).toBe('serviceCode: contains control characters');
+    expect(parseAtHop({ ...firstHop, text: '1*2*100' }).ok).toBe(true);
+  });
+
   it('rejects a field sent twice (an array) or of the wrong type', () => {
     expect(reasonOf({ ...firstHop, text: ['1', '2'] })).toBe('text: must be a string');
     expect(reasonOf({ ...firstHop, sessionId: 42 })).toBe('sessionId: must be a string');
@@ -191,6 +198,12 @@ describe('parseAtSessionEnd', () => {
     expect(reason({ ...notification, durationInMillis: 'soon' })).toBe('durationInMillis: not a number');
     expect(reason({ ...notification, hopsCount: '2.5' })).toBe('hopsCount: not a whole number');
     expect(reason({ ...notification, hopsCount: '-1' })).toBe('hopsCount: not a whole number');
+    expect(reason({ ...notification, input: '1*\u00002' })).toBe('input: contains control characters');
+  });
+
+  it('keeps the line breaks of the last screen it reports', () => {
+    const result = parseAtSessionEnd({ ...notification, lastAppResponse: 'CON Main menu\n1. Bet\r\n2. Balance' });
+    expect(result.ok && result.sessionEnd.lastAppResponse).toBe('CON Main menu\n1. Bet\r\n2. Balance');
   });
 
   it('ignores extra unknown fields', () => {

@@ -39,6 +39,7 @@ describe.each(appVariants)('USSD routes on $name', (variant) => {
     ['phoneNumber not Kenyan', { phoneNumber: '+15551234567' }, /phoneNumber: not a Kenyan mobile number/],
     ['networkCode not digits', { networkCode: 'safaricom' }, /networkCode: must be digits/],
     ['text too long', { text: '1*'.repeat(600) }, /text: longer than 1000/],
+    ['text with a NUL', { text: '1*\u00002' }, /text: contains control characters/],
   ])('rejects a malformed hop with 400 and the reason: %s', async (_label, overrides, reason) => {
     const form = Object.fromEntries(
       Object.entries({ ...hopForm(), ...overrides }).filter((e): e is [string, string] => e[1] !== undefined),
@@ -154,6 +155,12 @@ describe.each(appVariants)('USSD routes on $name', (variant) => {
     const res = await app.postEnd({ sessionId: 'ATUid_x', phoneNumber: '+254712300004', status: 'Maybe' });
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body).message).toMatch(/status: must be Incomplete, Success or Failed/);
+  });
+
+  it('answers a session-end notification carrying a NUL with 400, not a server error AT would re-post', async () => {
+    const res = await app.postEnd({ sessionId: 'ATUid_nul', phoneNumber: '+254712300004', status: 'Failed', input: '1\u0000' });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).message).toMatch(/input: contains control characters/);
   });
 
   it('reports the session store on /readyz', async () => {

@@ -15,13 +15,23 @@ const MAX_SESSION_ID = 100;
 const MAX_SERVICE_CODE = 100;
 const MAX_TEXT = 1000;
 
+/**
+ * C0 control characters other than tab and line breaks, and DEL. A handset's keypad cannot type them, so a field that
+ * carries one is not a real callback; and PostgreSQL cannot store U+0000 in text at all, so letting one through would
+ * lose the hop's record from the hop log, or turn a session-end notification into a server error AT re-posts forever.
+ */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const noControlCharacters = (value: string) => !CONTROL_CHARACTER.test(value);
+const CONTROL_MESSAGE = { error: 'contains control characters' };
+
 /** A field that must be present and be a non-blank string (surrounding whitespace is trimmed). */
 function requiredString(max: number) {
   return z
     .string({ error: (issue) => (issue.input === undefined ? 'missing' : 'must be a string') })
     .trim()
     .min(1, { error: 'empty' })
-    .max(max, { error: `longer than ${max} characters` });
+    .max(max, { error: `longer than ${max} characters` })
+    .refine(noControlCharacters, CONTROL_MESSAGE);
 }
 
 /** phoneNumber: must be present and normalise to a Kenyan mobile number; the output is the normalised MSISDN. */
@@ -36,7 +46,7 @@ const kenyanPhone = z
     return msisdn;
   });
 
-const optionalString = z.string({ error: 'must be a string' }).optional();
+const optionalString = z.string({ error: 'must be a string' }).refine(noControlCharacters, CONTROL_MESSAGE).optional();
 
 /** A non-negative number sent as a numeric string; absent or '' → undefined. */
 function optionalCount(integer: boolean) {
@@ -67,7 +77,11 @@ export const AtHopSchema = z.object({
     .trim()
     .regex(/^[0-9]*$/, { error: 'must be digits' })
     .default(''),
-  text: z.string({ error: 'must be a string' }).max(MAX_TEXT, { error: `longer than ${MAX_TEXT} characters` }).default(''),
+  text: z
+    .string({ error: 'must be a string' })
+    .max(MAX_TEXT, { error: `longer than ${MAX_TEXT} characters` })
+    .refine(noControlCharacters, CONTROL_MESSAGE)
+    .default(''),
 });
 export type AtHop = z.infer<typeof AtHopSchema>;
 
