@@ -16,8 +16,9 @@
  * {@link SessionStore.readHops} / {@link SessionStore.ackHopsThrough}. The commit writes the record already as the
  * `ussd_hops` row ({@link hopRow}), so the drainer can hand a batch to PostgreSQL without parsing it.
  *
- * All values are stored as JSON, so `snapshot` and resume values must be JSON-serialisable; what `open` returns is a
- * fresh copy.
+ * All values are stored as JSON, so `snapshot` and resume values must be JSON-serialisable. What `open` returns is
+ * read-only: the frozen record this instance kept while the store still holds its version (recent-records.ts), a
+ * freshly parsed copy otherwise.
  */
 
 export interface SessionRecord {
