@@ -37,7 +37,7 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-export function spread(xs: readonly number[], digits: number): Spread {
+function spread(xs: readonly number[], digits: number): Spread {
   return { median: round(median(xs), digits), min: Math.min(...xs), max: Math.max(...xs) };
 }
 
