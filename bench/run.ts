@@ -22,7 +22,9 @@
  * of floor A, ours A, floor B, ours B; the verdicts take the median over rounds), BENCH_USSD_SECONDS (7 per window),
  * BENCH_USSD_PHONES (50), BENCH_USSD_PROFILE=1 (CPU-profile the gateway's windows of the last round into
  * bench/results/ussd-{A,B}.cpuprofile and print the top self-time functions — slightly slows the gateway),
- * BENCH_USSD_RAW=1 (run the gateway without the bench's per-stage counters, to check their cost; no stage tables).
+ * BENCH_USSD_RAW=1 (run the gateway without the bench's per-stage counters, to check their cost; no stage tables),
+ * BENCH_USSD_STANDINS=1 (in every round, also the gateway with stand-ins for the menus: fixed screens, and a minimal
+ * XState machine; shows what the plumbing and the design's XState actors cost apart from the menus and the core).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -168,6 +170,7 @@ async function main() {
           warmupSeconds: 2,
           soloSeconds: Math.min(5, ussdSeconds),
           profile: process.env.BENCH_USSD_PROFILE === '1',
+          standIns: process.env.BENCH_USSD_STANDINS === '1',
           depositKes: 100_000,
         },
         log,

@@ -18,6 +18,7 @@ import { systemClock, type Clock } from './core/clock.ts';
 import { createCore, type Core } from './core/core.ts';
 import type { Db } from './core/db.ts';
 import { startScheduler, type RunningScheduler } from './core/schedule.ts';
+import type { Conversation } from './menus/conversation.ts';
 import { createMenuConversation } from './menus/menu-conversation.ts';
 import { handleHop } from './sessions/hop.ts';
 import { createHopLogDrainer } from './sessions/hop-log-drainer.ts';
@@ -46,6 +47,8 @@ export interface GatewayParts {
   store?: SessionStore;
   clock?: Clock;
   logger?: Logger;
+  /** what answers the player in place of the menus (the USSD bench's stand-ins, which measure what the menus cost) */
+  conversation?: Conversation;
 }
 
 /**
@@ -121,13 +124,15 @@ export async function startGateway(config: Config, parts: GatewayParts = {}): Pr
   const payments = paymentsModule.port;
   const services = createMenuServices(core, payments, { limits: paymentLimits(config), logger });
   const sms = createSmsModule({ core, services, logger, config });
-  const conversation = createMenuConversation(services, {
-    maxChars: config.USSD_MAX_CHARS,
-    ...(config.TERMS_URL ? { termsUrl: config.TERMS_URL } : {}),
-    ...(config.SUPPORT_PHONE ? { supportPhone: config.SUPPORT_PHONE } : {}),
-    // the conversation answers its own failures with the busy screen; this is the one log line for each
-    onError: (err) => logger.error({ err }, 'menu conversation failed: answered "Service busy"'),
-  });
+  const conversation =
+    parts.conversation ??
+    createMenuConversation(services, {
+      maxChars: config.USSD_MAX_CHARS,
+      ...(config.TERMS_URL ? { termsUrl: config.TERMS_URL } : {}),
+      ...(config.SUPPORT_PHONE ? { supportPhone: config.SUPPORT_PHONE } : {}),
+      // the conversation answers its own failures with the busy screen; this is the one log line for each
+      onError: (err) => logger.error({ err }, 'menu conversation failed: answered "Service busy"'),
+    });
   const hopDeps = {
     store,
     conversation,

@@ -6,8 +6,10 @@
  * Environment: the gateway's own variables (DATABASE_URL, REDIS_URL, LOG_LEVEL, SCHEDULER, SMS, SIMULATOR_DELAY_MS,
  * PORT, …, read by `loadConfig`) plus BENCH_REDIS_PREFIX (the store's key prefix; main.ts always uses `ussd:`, so the
  * store is built here exactly as main.ts builds it, with that prefix, and handed in as a ready-made part) and
- * BENCH_PROFILE_DIR (where a window whose 'reset' asks for a CPU profile writes it) and BENCH_USSD_RAW=1
- * (hand the gateway the bare store and database, without the bench's counters: to check what they cost).
+ * BENCH_PROFILE_DIR (where a window whose 'reset' asks for a CPU profile writes it), BENCH_USSD_RAW=1
+ * (hand the gateway the bare store and database, without the bench's counters: to check what they cost) and
+ * BENCH_STANDIN=screens|xstate (answer with a stand-in for the menus, stand-ins.ts; the counters stay, so the only
+ * difference from the real gateway is the conversation).
  *
  * IPC: sends { type: 'ready', port } once listening; answers { id, cmd } from the bench with { type: 'reply', id }:
  * reset (start a measured window), stats (its figures), drain (hop log → PostgreSQL now), stop (graceful, then exit).
@@ -26,6 +28,7 @@ import { REDIS_OPTIONS, startGateway, type Gateway } from '../../src/main.ts';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store.ts';
 import { round } from '../stats.ts';
 import { countRedis, HopCounters, timedDb, timedStore } from './instrument.ts';
+import { standIn, STAND_IN_KINDS, type StandInKind } from './stand-ins.ts';
 import { HOP_PATH, type ChildMessage, type ParentMessage } from './protocol.ts';
 
 const send = (m: ChildMessage) => process.send?.(m);
@@ -37,6 +40,10 @@ if (!config.DATABASE_URL || !config.REDIS_URL || !prefix) {
 }
 const profileDir = process.env.BENCH_PROFILE_DIR || null;
 const raw = process.env.BENCH_USSD_RAW === '1';
+const standInKind = process.env.BENCH_STANDIN || null;
+if (standInKind !== null && !STAND_IN_KINDS.includes(standInKind as StandInKind)) {
+  throw new Error(`gateway-child: BENCH_STANDIN must be one of ${STAND_IN_KINDS.join(', ')}, got ${standInKind}`);
+}
 
 const counters = new HopCounters();
 const logger = createLogger(config.LOG_LEVEL);
@@ -80,7 +87,12 @@ process.once('SIGINT', () => void stop(130));
 process.once('SIGTERM', () => void stop(143));
 process.once('disconnect', () => void stop(0));
 
-gateway = await startGateway(config, { db: raw ? pgDb : timedDb(pgDb, counters), store, logger });
+gateway = await startGateway(config, {
+  db: raw ? pgDb : timedDb(pgDb, counters),
+  store,
+  logger,
+  ...(standInKind === null ? {} : { conversation: standIn(standInKind as StandInKind) }),
+});
 gateway.server.on('request', (req, res) => {
   if (req.method !== 'POST' || req.url !== HOP_PATH) return;
   const t = performance.now();

@@ -2,7 +2,8 @@
 import { round, table } from '../stats.ts';
 import { SCENARIO_A, SCENARIO_B, type GatewayStats } from './protocol.ts';
 import { median, type Spread } from './rounds.ts';
-import { TARGETS, type OurWindow, type UssdResult, type WindowFigures } from './ussd-bench.ts';
+import { STAND_IN_KINDS } from './stand-ins.ts';
+import { STAND_IN_LABELS, TARGETS, type OurWindow, type UssdResult, type WindowFigures } from './ussd-bench.ts';
 
 const verdict = (ok: boolean, pass: string, fail: string) => (ok ? `PASS (${pass})` : `FAIL (${fail})`);
 const n = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : String(x));
@@ -62,6 +63,40 @@ export function ussdReport(u: UssdResult): string {
     `A: ${SCENARIO_A.label}, B: ${SCENARIO_B.label}. ours ÷ floor is per round (the two windows ran back to back); ` +
       'its median is the median of those ratios, not the ratio of the median hops/s',
   );
+
+  if (u.standIns) {
+    const standIns = u.standIns;
+    const line = (label: string, windows: (s: 'A' | 'B') => WindowFigures[], ratio: (s: 'A' | 'B') => string) => [
+      label,
+      ...(['A', 'B'] as const).flatMap((s) => [
+        med(windows(s).map((w) => w.hopsPerSecond), 1),
+        ratio(s),
+        med(windows(s).map((w) => w.cpu.serverMs)),
+        med(windows(s).map((w) => w.latency.p99Ms), 2),
+      ]),
+    ];
+    out.push('');
+    out.push(
+      table(
+        ['what a hop costs, layer by layer (median over rounds)', 'A hops/s', 'A ÷ floor', 'A CPU ms/hop', 'A p99 ms', 'B hops/s', 'B ÷ floor', 'B CPU ms/hop', 'B p99 ms'],
+        [
+          line('floor: node:http + Redis GET/SET', (s) => u.byRound.map((r) => r.floor[s]), () => '1×'),
+          ...STAND_IN_KINDS.map((kind) =>
+            line(
+              `gateway with ${STAND_IN_LABELS[kind]}`,
+              (s) => u.byRound.map((r) => r.standIns![kind][s]),
+              (s) => spread(standIns[kind][s].ratio, '×'),
+            ),
+          ),
+          line('gateway with the menus (ours)', (s) => u.byRound.map((r) => r.ours[s]), (s) => spread(u.summary[s].ratio, '×')),
+        ],
+      ),
+    );
+    out.push(
+      'Each stand-in is the real gateway (HTTP, session lock, record, hop log) answering the same screens; its ratio is to ' +
+        'the floor of its own round. "CPU ms/hop" is the server process\'s CPU, all threads, per hop answered.',
+    );
+  }
 
   const cols: [string, WindowFigures[]][] = [
     ['floor A', u.byRound.map((r) => r.floor.A)],

@@ -18,6 +18,11 @@
  * warms up once per scenario, just before its first window: what the warm-up is for (the scenario's code compiled,
  * plans re-made after ANALYZE over real rows) lasts in the running children, so the later rounds measure at once and
  * the time goes into more rounds rather than into warming what is warm.
+ * With BENCH_USSD_STANDINS=1 two more gateway children run in every round, right after ours of each scenario: the same
+ * gateway answering with stand-ins for the menus (stand-ins.ts): fixed screens (no XState, no database), and a
+ * minimal XState machine invoking a promise actor wherever the menus call a service (no database). Set against the
+ * floor of their round, they show what the gateway's own plumbing costs and what the design's XState actors cost,
+ * apart from the menus and the core; their hop logs are checked like ours.
  * With BENCH_USSD_PROFILE=1 only the last round's gateway windows are profiled: the profiler slows the gateway, and
  * with three rounds or more the median still lies between rounds that ran without it.
  * Then each scenario once more with a single phone on each server ("solo"): the service time of a hop with no
@@ -47,6 +52,7 @@ import { killChildren, startChild, type ServerChild } from './children.ts';
 import { post, runLoad, type LoadResult } from './load.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
 import { ratioOf, summariseScenario, type ScenarioSummary } from './rounds.ts';
+import { STAND_IN_KINDS, type StandInKind } from './stand-ins.ts';
 import {
   hopsPerSession,
   NETWORK_CODE,
@@ -69,6 +75,14 @@ const KEY_PREFIX = `${RUN_TAG}:`;
 
 export const TARGETS = { ratioA: 0.6, ratioB: 0.5, p99Ms: 25 } as const;
 
+export const STAND_IN_LABELS: Record<StandInKind, string> = {
+  screens: 'fixed screens: no XState, no database',
+  xstate: 'a minimal XState machine: no database',
+};
+/** the stand-ins' session prefixes (SA1, XB2, …) and Redis key prefixes, apart from ours */
+const standInPhase = (kind: StandInKind) => (kind === 'screens' ? 'S' : 'X');
+const standInPrefix = (kind: StandInKind) => `${KEY_PREFIX}${kind}:`;
+
 export interface UssdOptions {
   phones: number;
   /** interleaved rounds of measured windows (floor A, ours A, floor B, ours B) */
@@ -80,6 +94,8 @@ export interface UssdOptions {
   soloSeconds: number;
   /** CPU-profile the gateway during its two windows of the last round (BENCH_USSD_PROFILE=1) */
   profile: boolean;
+  /** also measure the gateway with stand-ins for the menus in every round (BENCH_USSD_STANDINS=1) */
+  standIns: boolean;
   depositKes: number;
 }
 
@@ -117,6 +133,8 @@ export interface UssdRound {
   floor: { A: WindowFigures; B: WindowFigures };
   ours: { A: OurWindow; B: OurWindow };
   ratios: { A: number; B: number };
+  /** the gateway with stand-ins for the menus, when measured; each ratio is to this round's floor */
+  standIns: Record<StandInKind, { A: WindowFigures; B: WindowFigures; ratios: { A: number; B: number } }> | null;
 }
 
 export interface UssdResult {
@@ -134,6 +152,8 @@ export interface UssdResult {
   byRound: UssdRound[];
   /** over the rounds: the verdicts use ratio.median and oursP99Ms.median */
   summary: { A: ScenarioSummary; B: ScenarioSummary };
+  /** the stand-ins over the rounds (ratio to each round's floor), when measured */
+  standIns: Record<StandInKind, { A: ScenarioSummary; B: ScenarioSummary }> | null;
   /** one phone per server: service time without queueing */
   solo: { floorA: WindowFigures; floorB: WindowFigures; A: OurWindow; B: OurWindow };
   verdicts: { ratioA: boolean; ratioB: boolean; p99A: boolean; p99B: boolean; logged: boolean; bets: boolean; locks: boolean; ledger: boolean };
@@ -272,6 +292,7 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
   let engine: EngineDb | null = null;
   let gateway: ServerChild | null = null;
   let floor: ServerChild | null = null;
+  const standInChildren = new Map<StandInKind, ServerChild>();
   try {
     engine = await openEngine(scratch, 'ussd', 4);
     log(`  scratch database ${engine.name}; Redis ${redact(redisUrl)} under ${KEY_PREFIX}*`);
@@ -279,19 +300,23 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
     await seed(engine, opts.phones, opts.depositKes * 100);
 
     log('  starting the gateway child (startGateway, SCHEDULER=off, LOG_LEVEL=warn, PAYMENTS=simulator, SMS=console)...');
-    gateway = await startChild('gateway', GATEWAY_CHILD, {
+    const databaseUrl = engine.url;
+    const gatewayEnv = (prefix: string) => ({
       NODE_ENV: 'production',
       // production requires support-tool tokens; a throwaway one (never printed) satisfies it
       ADMIN_TOKENS: `bench:${randomBytes(24).toString('hex')}:support`,
-      DATABASE_URL: engine.url,
+      DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
-      BENCH_REDIS_PREFIX: ourPrefix,
+      BENCH_REDIS_PREFIX: prefix,
       PORT: '0',
       LOG_LEVEL: 'warn',
       SCHEDULER: 'off',
       SMS: 'console',
       PAYMENTS: 'simulator',
       SIMULATOR_DELAY_MS: '600000',
+    });
+    gateway = await startChild('gateway', GATEWAY_CHILD, {
+      ...gatewayEnv(ourPrefix),
       ...(opts.profile ? { BENCH_PROFILE_DIR: PROFILE_DIR } : {}),
     });
     const gw = gateway;
@@ -315,6 +340,16 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
     const floorProbe = await post(floorAgent, fl.port, new URLSearchParams(floorForm).toString(), 5_000).finally(() => floorAgent.destroy());
     if (floorProbe.status !== 200) throw new Error(`floor probe: ${floorProbe.status} ${floorProbe.body}`);
     const floorBlob = await admin.strlen(`${floorPrefix}s:P-0-0`);
+    if (opts.standIns) {
+      for (const kind of STAND_IN_KINDS) {
+        log(`  starting the stand-in child "${kind}" (the gateway with ${STAND_IN_LABELS[kind]})...`);
+        const prefix = standInPrefix(kind);
+        const child = await startChild(`stand-in ${kind}`, GATEWAY_CHILD, { ...gatewayEnv(prefix), BENCH_STANDIN: kind });
+        standInChildren.set(kind, child);
+        await probe(child.port, admin, SCENARIO_A, phoneNumber(0), `P${kind}-0-0`, prefix);
+        await probe(child.port, admin, SCENARIO_B, phoneNumber(0), `P${kind}-0-1`, prefix);
+      }
+    }
     const rPid = redisPid(await admin.info('server'));
     const redisLocal = rPid !== null && processCpuSeconds(rPid) !== null;
     log(`  setup ${round((performance.now() - t0) / 1000, 1)} s; Redis CPU ${redisLocal ? `read from /proc/${rPid}` : 'not visible (not on this machine)'}`);
@@ -323,21 +358,23 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
     const maxSessionsPerPhone = 100_000;
     const allRefs: Record<string, string[]> = {};
     const answered: Record<string, number> = {};
-    const load = (server: ServerChild, scenario: Scenario, ours: boolean, solo: boolean) => ({
+    /** the floor is held to CON/END and references only; ours and the stand-ins to the scenario's screens */
+    type Who = 'floor' | 'ours' | 'stand-in';
+    const load = (server: ServerChild, scenario: Scenario, who: Who, solo: boolean) => ({
       port: server.port,
       scenario,
       phones: solo ? phones.slice(0, 1) : phones,
       maxSessionsPerPhone,
-      checkScreens: ours,
+      checkScreens: who !== 'floor',
       abort: () => server.exited(),
     });
 
-    const warmUp = async (server: ServerChild, scenario: Scenario, prefix: string, ours: boolean) => {
-      const warm = await runLoad({ ...load(server, scenario, ours, false), seconds: opts.warmupSeconds, sessionPrefix: prefix });
+    const warmUp = async (server: ServerChild, scenario: Scenario, prefix: string, who: Who) => {
+      const warm = await runLoad({ ...load(server, scenario, who, false), seconds: opts.warmupSeconds, sessionPrefix: prefix });
       answered[prefix] = warm.hops;
       allRefs[prefix] = warm.betReferences;
       // production tables have statistics: re-plan what the warm-up cached for near-empty tables
-      if (ours) await engine!.core.db.query('ANALYZE');
+      if (who === 'ours') await engine!.core.db.query('ANALYZE');
       return warm.hops;
     };
 
@@ -345,9 +382,10 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
       server: ServerChild,
       scenario: Scenario,
       prefix: string,
-      ours: boolean,
+      who: Who,
       how: { label: string; solo?: boolean; profile?: boolean; warmHops?: number | null },
     ) => {
+      const ours = who === 'ours';
       const seconds = how.solo ? opts.soloSeconds : opts.seconds;
       if (ours) await server.ask('reset', { profile: how.profile ?? false });
       server.takeLineCount();
@@ -356,7 +394,7 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
       const s0 = processCpuSeconds(server.pid);
       const k0 = kernelSeconds(server.pid);
       const r0 = rPid === null ? null : processCpuSeconds(rPid);
-      const r = await runLoad({ ...load(server, scenario, ours, how.solo ?? false), seconds, sessionPrefix: prefix });
+      const r = await runLoad({ ...load(server, scenario, who, how.solo ?? false), seconds, sessionPrefix: prefix });
       const s1 = processCpuSeconds(server.pid);
       const k1 = kernelSeconds(server.pid);
       const r1 = rPid === null ? null : processCpuSeconds(rPid);
@@ -391,15 +429,16 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
       return { figures, server: stats, logLines, logTail };
     };
     const floorWindow = async (scenario: Scenario, prefix: string, how: Parameters<typeof window>[4]) =>
-      (await window(fl, scenario, prefix, false, how)).figures;
+      (await window(fl, scenario, prefix, 'floor', how)).figures;
     const ourWindow = async (scenario: Scenario, prefix: string, how: Parameters<typeof window>[4]): Promise<OurWindow> => {
-      const w = await window(gw, scenario, prefix, true, how);
+      const w = await window(gw, scenario, prefix, 'ours', how);
       return { ...w.figures, server: w.server!, logLines: w.logLines, logTail: w.logTail };
     };
 
     log(
       `  measuring: ${opts.rounds} round${opts.rounds === 1 ? '' : 's'} of floor A, ours A, floor B, ours B; ${opts.phones} phones, ` +
         `${opts.seconds} s per window; each server warms up ${opts.warmupSeconds} s per scenario before its first window` +
+        (opts.standIns ? `; the stand-ins (${STAND_IN_KINDS.join(', ')}) follow ours in each scenario` : '') +
         (opts.profile ? '; the gateway is CPU-profiled in the last round' : ''),
     );
     const byRound: UssdRound[] = [];
@@ -407,20 +446,42 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
       const profiled = opts.profile && n === opts.rounds;
       const tag = (who: string, scenario: Scenario) => ({ label: `round ${n}/${opts.rounds} ${who} ${scenario.name}`, profile: profiled });
       const floorRun = async (scenario: Scenario) => {
-        const warmHops = n === 1 ? await warmUp(fl, scenario, `F${scenario.name}w`, false) : null;
+        const warmHops = n === 1 ? await warmUp(fl, scenario, `F${scenario.name}w`, 'floor') : null;
         return floorWindow(scenario, `F${scenario.name}${n}`, { ...tag('floor', scenario), warmHops });
       };
       const ourRun = async (scenario: Scenario) => {
-        const warmHops = n === 1 ? await warmUp(gw, scenario, `${scenario.name}w`, true) : null;
+        const warmHops = n === 1 ? await warmUp(gw, scenario, `${scenario.name}w`, 'ours') : null;
         return ourWindow(scenario, `${scenario.name}${n}`, { ...tag('ours ', scenario), warmHops });
+      };
+      const standInRuns = async (scenario: Scenario) => {
+        const out = new Map<StandInKind, WindowFigures>();
+        for (const [kind, child] of standInChildren) {
+          const phase = `${standInPhase(kind)}${scenario.name}`;
+          const warmHops = n === 1 ? await warmUp(child, scenario, `${phase}w`, 'stand-in') : null;
+          const how = { label: `round ${n}/${opts.rounds} ${kind} ${scenario.name}`, warmHops };
+          out.set(kind, (await window(child, scenario, `${phase}${n}`, 'stand-in', how)).figures);
+        }
+        return out;
       };
       const fA = await floorRun(SCENARIO_A);
       const oA = await ourRun(SCENARIO_A);
+      const sA = await standInRuns(SCENARIO_A);
       const fB = await floorRun(SCENARIO_B);
       const oB = await ourRun(SCENARIO_B);
+      const sB = await standInRuns(SCENARIO_B);
       const ratios = { A: ratioOf(oA.hopsPerSecond, fA.hopsPerSecond), B: ratioOf(oB.hopsPerSecond, fB.hopsPerSecond) };
-      log(`  round ${n}/${opts.rounds}: ours ÷ floor A ${ratios.A}×, B ${ratios.B}×${profiled ? ' (gateway under the profiler)' : ''}`);
-      byRound.push({ round: n, profiled, floor: { A: fA, B: fB }, ours: { A: oA, B: oB }, ratios });
+      let standIns: UssdRound['standIns'] = null;
+      if (standInChildren.size > 0) {
+        const entries = STAND_IN_KINDS.map((kind) => {
+          const A = sA.get(kind)!;
+          const B = sB.get(kind)!;
+          return [kind, { A, B, ratios: { A: ratioOf(A.hopsPerSecond, fA.hopsPerSecond), B: ratioOf(B.hopsPerSecond, fB.hopsPerSecond) } }];
+        });
+        standIns = Object.fromEntries(entries) as NonNullable<UssdRound['standIns']>;
+      }
+      const others = standIns ? STAND_IN_KINDS.map((k) => `; ${k} A ${standIns[k].ratios.A}×, B ${standIns[k].ratios.B}×`).join('') : '';
+      log(`  round ${n}/${opts.rounds}: ours ÷ floor A ${ratios.A}×, B ${ratios.B}×${others}${profiled ? ' (gateway under the profiler)' : ''}`);
+      byRound.push({ round: n, profiled, floor: { A: fA, B: fB }, ours: { A: oA, B: oB }, ratios, standIns });
     }
     log(`  solo: one phone, ${opts.soloSeconds} s per window (service time without queueing)`);
     const fAs = await floorWindow(SCENARIO_A, 'FAs', { label: 'solo floor A', solo: true });
@@ -432,23 +493,33 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
 
     log('  draining the hop log and checking it against the hops answered...');
     await gw.ask('drain', { timeoutMs: 60_000 });
-    let streamLeft = await admin.xlen(`${ourPrefix}hops`);
+    for (const child of standInChildren.values()) await child.ask('drain', { timeoutMs: 60_000 });
+    const prefixes = [ourPrefix, ...[...standInChildren.keys()].map(standInPrefix)];
+    const hopsLeft = async () => (await Promise.all(prefixes.map((p) => admin.xlen(`${p}hops`)))).reduce((a, b) => a + b, 0);
+    let streamLeft = await hopsLeft();
     for (const until = performance.now() + 15_000; streamLeft > 0 && performance.now() < until; ) {
       await sleep(250);
-      streamLeft = await admin.xlen(`${ourPrefix}hops`);
+      streamLeft = await hopsLeft();
     }
-    const phases = ['A', 'B'].flatMap((s) => [`${s}w`, ...byRound.map((r) => `${s}${r.round}`), `${s}s`]);
+    const phases = [
+      ...['A', 'B'].flatMap((s) => [`${s}w`, ...byRound.map((r) => `${s}${r.round}`), `${s}s`]),
+      ...[...standInChildren.keys()].flatMap((kind) =>
+        ['A', 'B'].flatMap((s) => [`${standInPhase(kind)}${s}w`, ...byRound.map((r) => `${standInPhase(kind)}${s}${r.round}`)]),
+      ),
+    ];
     const verification = await verify(engine, phases, answered, allRefs);
     let lockKeys = 0;
     let cursor = '0';
     do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${ourPrefix}lock:*`, 'COUNT', 2_000);
+      const [next, keys] = await admin.scan(cursor, 'MATCH', `${KEY_PREFIX}*lock:*`, 'COUNT', 2_000);
       cursor = next;
       lockKeys += keys.length;
     } while (cursor !== '0');
     const ledger = await ledgerVerdict(engine.core);
     await gateway.stop();
     gateway = null;
+    for (const child of standInChildren.values()) await child.stop();
+    standInChildren.clear();
 
     const last = byRound[byRound.length - 1]!;
     const profiles =
@@ -458,6 +529,16 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
     const pairs = (s: 'A' | 'B') =>
       byRound.map((r) => ({ floorHopsPerSecond: r.floor[s].hopsPerSecond, oursHopsPerSecond: r.ours[s].hopsPerSecond, oursP99Ms: r.ours[s].latency.p99Ms }));
     const summary = { A: summariseScenario(pairs('A')), B: summariseScenario(pairs('B')) };
+    const standInPairs = (kind: StandInKind, s: 'A' | 'B') =>
+      byRound.map((r) => {
+        const w = r.standIns![kind][s];
+        return { floorHopsPerSecond: r.floor[s].hopsPerSecond, oursHopsPerSecond: w.hopsPerSecond, oursP99Ms: w.latency.p99Ms };
+      });
+    const standIns = byRound[0]?.standIns
+      ? (Object.fromEntries(
+          STAND_IN_KINDS.map((k) => [k, { A: summariseScenario(standInPairs(k, 'A')), B: summariseScenario(standInPairs(k, 'B')) }]),
+        ) as NonNullable<UssdResult['standIns']>)
+      : null;
     return {
       phones: opts.phones,
       rounds: opts.rounds,
@@ -470,6 +551,7 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
       recordBytes: { A: probeA.sizes, B: probeB.sizes, floorBlob },
       byRound,
       summary,
+      standIns,
       solo: { floorA: fAs, floorB: fBs, A: oAs, B: oBs },
       verdicts: {
         ratioA: summary.A.ratio.median >= TARGETS.ratioA,
@@ -490,6 +572,7 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
   } finally {
     await floor?.stop().catch(() => undefined);
     await gateway?.stop().catch(() => undefined);
+    for (const child of standInChildren.values()) await child.stop().catch(() => undefined);
     await killChildren();
     await deleteRunKeys(admin).catch((err: unknown) => log(`  could not remove Redis keys ${KEY_PREFIX}*: ${String(err)}`));
     admin.disconnect();

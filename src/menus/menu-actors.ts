@@ -61,7 +61,7 @@ const REJECTED = 'xstate.promise.reject';
  * a menu hop's machine work, and no service of ours is cancellable (a hop waits for its calls or answers "busy").
  * Same snapshots, same events, same done/error handling as `fromPromise`.
  */
-function promiseActor<O, I>(run: (input: I) => Promise<O>): PromiseActorLogic<O, I> {
+export function promiseActor<O, I>(run: (input: I) => Promise<O>): PromiseActorLogic<O, I> {
   type Snapshot = PromiseSnapshot<O, I>;
   const logic = {
     config: run,

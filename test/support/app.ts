@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import type { Core } from '../../src/core/core.ts';
 import { startGateway, type Gateway } from '../../src/main.ts';
+import type { Conversation } from '../../src/menus/conversation.ts';
 import { MemorySessionStore } from '../../src/sessions/memory-session-store.ts';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store.ts';
 import type { SessionStore } from '../../src/sessions/session-store.ts';
@@ -73,6 +74,8 @@ export interface TestAppOptions {
   store?: SessionStore;
   /** more configuration, as environment strings */
   env?: Record<string, string>;
+  /** what answers in place of the menus (the bench's stand-ins) */
+  conversation?: Conversation;
 }
 
 async function freshStore(kind: StoreKind, clock: TestClock): Promise<{ store: SessionStore; cleanup(): Promise<void> }> {
@@ -121,7 +124,13 @@ export async function startTestApp(variant: AppVariant, opts: TestAppOptions = {
     SIMULATOR_DELAY_MS: '20',
     ...opts.env,
   });
-  const gateway = await startGateway(config, { db: db.db, store, clock, logger: pino({ level: 'silent' }) });
+  const gateway = await startGateway(config, {
+    db: db.db,
+    store,
+    clock,
+    logger: pino({ level: 'silent' }),
+    ...(opts.conversation ? { conversation: opts.conversation } : {}),
+  });
   const url = `http://127.0.0.1:${gateway.port}`;
   let sessionSeq = 0;
 
