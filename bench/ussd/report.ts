@@ -164,6 +164,12 @@ export function ussdReport(u: UssdResult): string {
         [`A hop p99 ms (ours)${overRounds}`, spread(u.summary.A.oursP99Ms, ''), verdict(u.verdicts.p99A, `≤ ${TARGETS.p99Ms} ms`, `> ${TARGETS.p99Ms} ms`)],
         [`B hop p99 ms (ours)${overRounds}`, spread(u.summary.B.oursP99Ms, ''), verdict(u.verdicts.p99B, `≤ ${TARGETS.p99Ms} ms`, `> ${TARGETS.p99Ms} ms`)],
         [
+          // Little's law: 50 phones in a closed loop wait 50 ÷ hops/s on average, so p99 is set by throughput
+          `floor hop p99 ms A / B, same load (for scale)`,
+          `${med(u.byRound.map((r) => r.floor.A.latency.p99Ms), 2)} / ${med(u.byRound.map((r) => r.floor.B.latency.p99Ms), 2)}`,
+          '',
+        ],
+        [
           'every hop logged (ussd_hops = hops answered)',
           `${total(ours.map((v) => v.hopRows))} / ${total(ours.map((v) => v.hopsAnswered))} in ${ours.length} phases`,
           verdict(u.verdicts.logged, 'drained, gapless seqs', 'see below'),
