@@ -2,6 +2,10 @@
  * The USSD load generator: `phones` handsets, each running whole sessions of one scenario back to back (a new
  * sessionId per session, the cumulative `text` a handset sends, the next hop as soon as the reply is in) against a
  * server over keep-alive HTTP, until `seconds` have passed or every phone has run `maxSessionsPerPhone` sessions.
+ * With `offeredHopsPerSecond` the phones are paced: each sends its hops at most every `phones ÷ rate` seconds (the
+ * phones start spread over one such interval), so the server sees that load instead of all it can take, and latency
+ * shows the service time at that load rather than the queue of a saturated server. A phone whose reply comes late
+ * sends its next hop at once, without catching up on the hops it missed.
  * At the deadline no phone starts another session, but each finishes the one it is in (a handset hanging up mid-bet
  * would leave a resume offer that changes its next session's first screen). Throughput and latency count the hops
  * answered before the deadline, so the window is exact; the hops after it count only as answered (for the hop log
@@ -37,6 +41,8 @@ export interface LoadOptions {
   hopTimeoutMs?: number;
   /** stops the run early (the server child died) */
   abort?: () => boolean;
+  /** pace the phones to offer about this many hops per second in all; unset = each hop as soon as the reply is in */
+  offeredHopsPerSecond?: number;
 }
 
 export interface LoadResult {
@@ -121,13 +127,23 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const over = () => performance.now() >= deadline || (opts.abort?.() ?? false);
   const aborted = () => opts.abort?.() ?? false;
 
+  // the gap between one phone's hops, and when its next one is due
+  const interval = opts.offeredHopsPerSecond ? (opts.phones.length * 1000) / opts.offeredHopsPerSecond : 0;
+  const pace = async (due: number) => {
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    return Math.max(due + interval, performance.now());
+  };
+
   const phone = async (p: number) => {
     const phoneNumber = opts.phones[p]!;
+    let due = t0 + (interval * p) / opts.phones.length;
     for (let n = 0; n < opts.maxSessionsPerPhone && !over(); n++) {
       const sessionId = `${opts.sessionPrefix}-${p}-${n}`;
       started += 1;
       let finished = true;
       for (let i = 0; i < hops; i++) {
+        if (interval > 0) due = await pace(due);
         if (aborted()) {
           finished = false;
           break;

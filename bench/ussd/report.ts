@@ -152,6 +152,23 @@ export function ussdReport(u: UssdResult): string {
     ),
   );
   out.push('');
+  out.push(
+    table(
+      ['paced: ours below saturation (50 phones)', 'offered hops/s', 'answered hops/s', 'p50 / p99 ms', `p99 ≤ ${TARGETS.p99Ms} ms`, 'CPU ms/hop', 'errors'],
+      (['A', 'B'] as const).flatMap((s) =>
+        u.paced[s].map((p) => [
+          `${s} at ${p.share * 100}% of its median hops/s`,
+          p.offeredHopsPerSecond,
+          p.figures.hopsPerSecond,
+          `${p.figures.latency.p50Ms} / ${p.figures.latency.p99Ms}`,
+          p.figures.latency.p99Ms <= TARGETS.p99Ms ? 'yes' : 'no',
+          n(p.figures.cpu.serverMs),
+          p.figures.errorCount,
+        ]),
+      ),
+    ),
+  );
+  out.push('');
   const ours = u.verification;
   const bets = ours.filter((v) => v.bets !== null);
   const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -208,6 +225,7 @@ export function ussdReport(u: UssdResult): string {
     [`B, round ${typical('B').round} (nearest the median ratio)`, typical('B').ours.B],
     ['A solo', u.solo.A],
     ['B solo', u.solo.B],
+    ...(['A', 'B'] as const).flatMap((s) => u.paced[s].slice(0, 1).map((p): [string, OurWindow] => [`${s}, paced at ${p.share * 100}%`, p.figures])),
   ];
   for (const [name, w] of servers) {
     out.push('');

@@ -28,6 +28,9 @@
  * Then each scenario once more with a single phone on each server ("solo"): the service time of a hop with no
  * queueing, where the gateway's per-stage split (open = lock + record, conversation, commit = record + hop log +
  * unlock) shows what each stage costs rather than how long it waited for a saturated event loop.
+ * Then ours once more per scenario with the phones paced (load.ts) to offer 25%, 50% and 75% of its own median
+ * hops/s over the rounds: what a hop's latency is at a load the gateway can carry, where the rounds show it with the
+ * queue of a saturated server in front (50 phones in a closed loop wait 50 ÷ hops/s on average).
  * Afterwards: the hop log is drained and counted against the hops answered, the bets against the references the
  * phones received — per window of ours, each with its own session prefix (Aw, A1…An, As: warm-up, round n, solo) —
  * no session lock may be left behind, and the ledger must balance. Children, Redis keys and the
@@ -51,7 +54,7 @@ import { processCpuSeconds, round, sleep, WaitSampler } from '../stats.ts';
 import { killChildren, startChild, type ServerChild } from './children.ts';
 import { post, runLoad, type LoadResult } from './load.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
-import { ratioOf, summariseScenario, type ScenarioSummary } from './rounds.ts';
+import { median, ratioOf, summariseScenario, type ScenarioSummary } from './rounds.ts';
 import { STAND_IN_KINDS, type StandInKind } from './stand-ins.ts';
 import {
   hopsPerSession,
@@ -125,6 +128,15 @@ export interface Verification {
   pass: boolean;
 }
 
+/** the shares of our own median hops/s that the paced windows offer */
+export const PACED_SHARES = [0.25, 0.5, 0.75] as const;
+
+export interface PacedWindow {
+  share: number;
+  offeredHopsPerSecond: number;
+  figures: OurWindow;
+}
+
 export interface UssdRound {
   /** 1-based */
   round: number;
@@ -154,6 +166,8 @@ export interface UssdResult {
   summary: { A: ScenarioSummary; B: ScenarioSummary };
   /** the stand-ins over the rounds (ratio to each round's floor), when measured */
   standIns: Record<StandInKind, { A: ScenarioSummary; B: ScenarioSummary }> | null;
+  /** ours with the phones paced below saturation */
+  paced: { A: PacedWindow[]; B: PacedWindow[] };
   /** one phone per server: service time without queueing */
   solo: { floorA: WindowFigures; floorB: WindowFigures; A: OurWindow; B: OurWindow };
   verdicts: { ratioA: boolean; ratioB: boolean; p99A: boolean; p99B: boolean; logged: boolean; bets: boolean; locks: boolean; ledger: boolean };
@@ -360,13 +374,14 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
     const answered: Record<string, number> = {};
     /** the floor is held to CON/END and references only; ours and the stand-ins to the scenario's screens */
     type Who = 'floor' | 'ours' | 'stand-in';
-    const load = (server: ServerChild, scenario: Scenario, who: Who, solo: boolean) => ({
+    const load = (server: ServerChild, scenario: Scenario, who: Who, solo: boolean, offeredHopsPerSecond?: number) => ({
       port: server.port,
       scenario,
       phones: solo ? phones.slice(0, 1) : phones,
       maxSessionsPerPhone,
       checkScreens: who !== 'floor',
       abort: () => server.exited(),
+      ...(offeredHopsPerSecond === undefined ? {} : { offeredHopsPerSecond }),
     });
 
     const warmUp = async (server: ServerChild, scenario: Scenario, prefix: string, who: Who) => {
@@ -383,10 +398,10 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
       scenario: Scenario,
       prefix: string,
       who: Who,
-      how: { label: string; solo?: boolean; profile?: boolean; warmHops?: number | null },
+      how: { label: string; solo?: boolean; profile?: boolean; warmHops?: number | null; offered?: number; seconds?: number },
     ) => {
       const ours = who === 'ours';
-      const seconds = how.solo ? opts.soloSeconds : opts.seconds;
+      const seconds = how.seconds ?? (how.solo ? opts.soloSeconds : opts.seconds);
       if (ours) await server.ask('reset', { profile: how.profile ?? false });
       server.takeLineCount();
       const sampler = ours ? await WaitSampler.start(scratch.baseUrl, engine!.name, 100, (seconds + 30) * 1000) : null;
@@ -394,7 +409,7 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
       const s0 = processCpuSeconds(server.pid);
       const k0 = kernelSeconds(server.pid);
       const r0 = rPid === null ? null : processCpuSeconds(rPid);
-      const r = await runLoad({ ...load(server, scenario, who, how.solo ?? false), seconds, sessionPrefix: prefix });
+      const r = await runLoad({ ...load(server, scenario, who, how.solo ?? false, how.offered), seconds, sessionPrefix: prefix });
       const s1 = processCpuSeconds(server.pid);
       const k1 = kernelSeconds(server.pid);
       const r1 = rPid === null ? null : processCpuSeconds(rPid);
@@ -491,6 +506,18 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
     await floor.stop();
     floor = null;
 
+    const paced: UssdResult['paced'] = { A: [], B: [] };
+    log(`  paced: ours with the phones offering ${PACED_SHARES.map((x) => `${x * 100}%`).join(', ')} of its median hops/s, ${opts.soloSeconds} s each`);
+    for (const scenario of [SCENARIO_A, SCENARIO_B]) {
+      const saturated = median(byRound.map((r) => r.ours[scenario.name].hopsPerSecond));
+      for (const [i, share] of PACED_SHARES.entries()) {
+        const offered = Math.max(1, Math.round(saturated * share));
+        const label = `paced ours ${scenario.name} at ${share * 100}% (${offered} hops/s offered)`;
+        const figures = await ourWindow(scenario, `${scenario.name}p${i + 1}`, { label, offered, seconds: opts.soloSeconds });
+        paced[scenario.name].push({ share, offeredHopsPerSecond: offered, figures });
+      }
+    }
+
     log('  draining the hop log and checking it against the hops answered...');
     await gw.ask('drain', { timeoutMs: 60_000 });
     for (const child of standInChildren.values()) await child.ask('drain', { timeoutMs: 60_000 });
@@ -502,7 +529,7 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
       streamLeft = await hopsLeft();
     }
     const phases = [
-      ...['A', 'B'].flatMap((s) => [`${s}w`, ...byRound.map((r) => `${s}${r.round}`), `${s}s`]),
+      ...['A', 'B'].flatMap((s) => [`${s}w`, ...byRound.map((r) => `${s}${r.round}`), `${s}s`, ...PACED_SHARES.map((_, i) => `${s}p${i + 1}`)]),
       ...[...standInChildren.keys()].flatMap((kind) =>
         ['A', 'B'].flatMap((s) => [`${standInPhase(kind)}${s}w`, ...byRound.map((r) => `${standInPhase(kind)}${s}${r.round}`)]),
       ),
@@ -552,6 +579,7 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
       byRound,
       summary,
       standIns,
+      paced,
       solo: { floorA: fAs, floorB: fBs, A: oAs, B: oBs },
       verdicts: {
         ratioA: summary.A.ratio.median >= TARGETS.ratioA,
