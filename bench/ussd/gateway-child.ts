@@ -18,7 +18,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { migrate } from '../../src/adapters/db/migrate.ts';
 import { postgresDb } from '../../src/adapters/db/postgres.ts';
@@ -102,6 +102,14 @@ gateway.server.on('request', (req, res) => {
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 let elu = performance.eventLoopUtilization();
+const gc = { pauses: 0, totalMs: 0, maxMs: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.pauses += 1;
+    gc.totalMs += entry.duration;
+    gc.maxMs = Math.max(gc.maxMs, entry.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
 let inspector: Session | null = null;
 
 async function handle(m: ParentMessage): Promise<unknown> {
@@ -110,6 +118,7 @@ async function handle(m: ParentMessage): Promise<unknown> {
       counters.reset();
       loopDelay.reset();
       elu = performance.eventLoopUtilization();
+      Object.assign(gc, { pauses: 0, totalMs: 0, maxMs: 0 });
       if (profileDir && m.profile) {
         inspector = new Session();
         inspector.connect();
@@ -136,6 +145,7 @@ async function handle(m: ParentMessage): Promise<unknown> {
           delayP99Ms: ms(loopDelay.percentile(99)),
           delayMaxMs: ms(loopDelay.max),
         },
+        gc: { pauses: gc.pauses, totalMs: round(gc.totalMs, 1), maxMs: round(gc.maxMs, 1) },
         profile,
       });
     }

@@ -96,7 +96,7 @@ export class HopCounters {
     this.bySeq.set(f.seq, s);
   }
 
-  snapshot(extra: Pick<GatewayStats, 'eventLoop' | 'profile'>): GatewayStats {
+  snapshot(extra: Pick<GatewayStats, 'eventLoop' | 'gc' | 'profile'>): GatewayStats {
     const fig = (m: Map<string, StageFigure>) =>
       Object.fromEntries([...m.entries()].map(([k, v]) => [k, { calls: v.calls, ms: round(v.ms, 1) }]));
     const req = this.requestLatency.summary();

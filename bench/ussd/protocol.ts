@@ -99,6 +99,8 @@ export interface GatewayStats {
   redis: { commands: Record<string, number>; trips: number; backgroundTrips: number };
   /** share of wall time the event loop was busy, and its delay percentiles (ms) */
   eventLoop: { utilization: number; delayP50Ms: number; delayP99Ms: number; delayMaxMs: number };
+  /** V8's garbage-collection pauses on the main thread during the window */
+  gc: { pauses: number; totalMs: number; maxMs: number };
   /** where the CPU profile of the window was written (BENCH_USSD_PROFILE=1) */
   profile: string | null;
 }

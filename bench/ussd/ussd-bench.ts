@@ -28,9 +28,9 @@
  * Then each scenario once more with a single phone on each server ("solo"): the service time of a hop with no
  * queueing, where the gateway's per-stage split (open = lock + record, conversation, commit = record + hop log +
  * unlock) shows what each stage costs rather than how long it waited for a saturated event loop.
- * Then ours once more per scenario with the phones paced (load.ts) to offer 25%, 50% and 75% of its own median
- * hops/s over the rounds: what a hop's latency is at a load the gateway can carry, where the rounds show it with the
- * queue of a saturated server in front (50 phones in a closed loop wait 50 ÷ hops/s on average).
+ * Then the floor and ours once more per scenario with the phones paced (load.ts) to offer 25%, 50% and 75% of our
+ * median hops/s over the rounds: what a hop's latency is at a load the gateway can carry, where the rounds show it with
+ * the queue of a saturated server in front (50 phones in a closed loop wait 50 ÷ hops/s on average).
  * Afterwards: the hop log is drained and counted against the hops answered, the bets against the references the
  * phones received — per window of ours, each with its own session prefix (Aw, A1…An, As: warm-up, round n, solo) —
  * no session lock may be left behind, and the ledger must balance. Children, Redis keys and the
@@ -135,6 +135,8 @@ export interface PacedWindow {
   share: number;
   offeredHopsPerSecond: number;
   figures: OurWindow;
+  /** the floor at the same offered load, just before */
+  floor: WindowFigures;
 }
 
 export interface UssdRound {
@@ -503,20 +505,24 @@ export async function runUssd(scratch: Scratch, opts: UssdOptions, log: (line: s
     const oAs = await ourWindow(SCENARIO_A, 'As', { label: 'solo ours  A', solo: true });
     const fBs = await floorWindow(SCENARIO_B, 'FBs', { label: 'solo floor B', solo: true });
     const oBs = await ourWindow(SCENARIO_B, 'Bs', { label: 'solo ours  B', solo: true });
-    await floor.stop();
-    floor = null;
 
     const paced: UssdResult['paced'] = { A: [], B: [] };
-    log(`  paced: ours with the phones offering ${PACED_SHARES.map((x) => `${x * 100}%`).join(', ')} of its median hops/s, ${opts.soloSeconds} s each`);
+    log(
+      `  paced: the floor, then ours, with the phones offering ${PACED_SHARES.map((x) => `${x * 100}%`).join(', ')} of our ` +
+        `median hops/s, ${opts.soloSeconds} s each`,
+    );
     for (const scenario of [SCENARIO_A, SCENARIO_B]) {
       const saturated = median(byRound.map((r) => r.ours[scenario.name].hopsPerSecond));
       for (const [i, share] of PACED_SHARES.entries()) {
         const offered = Math.max(1, Math.round(saturated * share));
-        const label = `paced ours ${scenario.name} at ${share * 100}% (${offered} hops/s offered)`;
-        const figures = await ourWindow(scenario, `${scenario.name}p${i + 1}`, { label, offered, seconds: opts.soloSeconds });
-        paced[scenario.name].push({ share, offeredHopsPerSecond: offered, figures });
+        const how = (who: string) => ({ label: `paced ${who} ${scenario.name} at ${offered} hops/s offered`, offered, seconds: opts.soloSeconds });
+        const floorFigures = await floorWindow(scenario, `F${scenario.name}p${i + 1}`, how('floor'));
+        const figures = await ourWindow(scenario, `${scenario.name}p${i + 1}`, how('ours '));
+        paced[scenario.name].push({ share, offeredHopsPerSecond: offered, figures, floor: floorFigures });
       }
     }
+    await floor.stop();
+    floor = null;
 
     log('  draining the hop log and checking it against the hops answered...');
     await gw.ask('drain', { timeoutMs: 60_000 });
