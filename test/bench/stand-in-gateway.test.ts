@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCENARIO_A, SCENARIO_B } from '../../bench/ussd/protocol.ts';
-import { STAND_IN_KINDS, standIn } from '../../bench/ussd/stand-ins.ts';
+import { standIn } from '../../bench/ussd/stand-ins.ts';
 import { appVariants, startTestApp, type TestApp } from '../support/app.ts';
 
-/** the bench's stand-in children: the real gateway, its menus swapped for a stand-in through `startGateway`'s parts */
-describe.each(STAND_IN_KINDS)('gateway with the %s stand-in', (kind) => {
+/**
+ * The bench's stand-in children: the real gateway, its menus swapped for a stand-in through `startGateway`'s parts.
+ * One kind is enough to hold the seam; both kinds walk the scenarios in stand-ins.test.ts.
+ */
+describe('gateway with the xstate stand-in', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp(appVariants[0]!, { conversation: standIn(kind) });
+    app = await startTestApp(appVariants[0]!, { conversation: standIn('xstate') });
   });
   afterAll(async () => {
     await app?.close();
