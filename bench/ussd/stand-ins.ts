@@ -57,7 +57,7 @@ function after(place: Place, input: string): Place {
 
 function outcome(place: Place, snapshot: unknown): HopOutcome {
   const ended = place.scenario === 'B' && place.step === LAST_B;
-  references += 1;
+  if (ended) references += 1;
   const screen = ended
     ? `Bet S${references.toString(36).toUpperCase()} placed. Stake KES 100.00 Possible win KES 210.00. Good luck!`
     : SCREENS[place.scenario][place.step]!;
