@@ -7,8 +7,8 @@
  *   4. system_balance_deltas left by the bet run, and the time to roll them up
  *   5. USSD: the real gateway listening in a child process (real Redis + PostgreSQL), 50 phones running whole
  *      sessions (A: menu → balance, B: menu → bet placed) against it and against a bare node:http + Redis floor, in
- *      interleaved rounds; hops/s and latency vs the floor (medians over rounds), then the hop log and bets checked
- *      against what the phones saw
+ *      interleaved rounds; hops/s and latency vs the floor (medians over rounds), then both again with the phones
+ *      paced below saturation, then the hop log and bets checked against what the phones saw
  *      (bench/ussd/ussd-bench.ts)
  *
  * Everything happens in scratch databases named bench_<tag>_* that the run creates and drops; existing data is never

@@ -2,8 +2,8 @@
 import { round, table } from '../stats.ts';
 import { SCENARIO_A, SCENARIO_B, type GatewayStats } from './protocol.ts';
 import { median, type Spread } from './rounds.ts';
-import { STAND_IN_KINDS } from './stand-ins.ts';
-import { STAND_IN_LABELS, TARGETS, type OurWindow, type UssdResult, type WindowFigures } from './ussd-bench.ts';
+import { STAND_IN_KINDS, STAND_IN_LABELS } from './stand-ins.ts';
+import { TARGETS, type OurWindow, type UssdResult, type WindowFigures } from './ussd-bench.ts';
 
 const verdict = (ok: boolean, pass: string, fail: string) => (ok ? `PASS (${pass})` : `FAIL (${fail})`);
 const n = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : String(x));

@@ -16,6 +16,11 @@ import { promiseActor } from '../../src/menus/menu-actors.ts';
 
 export type StandInKind = 'screens' | 'xstate';
 export const STAND_IN_KINDS: readonly StandInKind[] = ['screens', 'xstate'];
+/** what each stand-in leaves out, as the bench's log and report name it */
+export const STAND_IN_LABELS: Record<StandInKind, string> = {
+  screens: 'fixed screens: no XState, no database',
+  xstate: 'a minimal XState machine: no database',
+};
 
 const MAIN = 'Main menu\n1. Bet on virtuals\n2. Balance\n3. My bets\n4. Deposit\n5. Withdraw\n6. Account\n0. Exit';
 

@@ -55,7 +55,7 @@ import { killChildren, startChild, type ServerChild } from './children.ts';
 import { post, runLoad, type LoadResult } from './load.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
 import { median, ratioOf, summariseScenario, type ScenarioSummary } from './rounds.ts';
-import { STAND_IN_KINDS, type StandInKind } from './stand-ins.ts';
+import { STAND_IN_KINDS, STAND_IN_LABELS, type StandInKind } from './stand-ins.ts';
 import {
   hopsPerSession,
   NETWORK_CODE,
@@ -78,10 +78,6 @@ const KEY_PREFIX = `${RUN_TAG}:`;
 
 export const TARGETS = { ratioA: 0.6, ratioB: 0.5, p99Ms: 25 } as const;
 
-export const STAND_IN_LABELS: Record<StandInKind, string> = {
-  screens: 'fixed screens: no XState, no database',
-  xstate: 'a minimal XState machine: no database',
-};
 /** the stand-ins' session prefixes (SA1, XB2, …) and Redis key prefixes, apart from ours */
 const standInPhase = (kind: StandInKind) => (kind === 'screens' ? 'S' : 'X');
 const standInPrefix = (kind: StandInKind) => `${KEY_PREFIX}${kind}:`;
